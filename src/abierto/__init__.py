@@ -1,0 +1,3 @@
+"""abierto: an open government data platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from abierto.cli.app import main
+
+main()

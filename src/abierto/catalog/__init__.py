@@ -1,0 +1,1 @@
+"""The catalog: organizations, datasets, resources and their releases."""

@@ -1,0 +1,1 @@
+"""The ``abierto`` command line."""

@@ -1,0 +1,164 @@
+"""The ``abierto`` command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from abierto.cli import render
+from abierto.ingest.errors import UnreadableFileError
+from abierto.ingest.readers import ReadOptions
+from abierto.settings import load_settings
+
+app = typer.Typer(help="abierto: publica datos abiertos / publish open data.", no_args_is_help=True)
+db_app = typer.Typer(help="Metadata database.")
+app.add_typer(db_app, name="db")
+console = Console()
+errors = Console(stderr=True)
+
+EncodingOpt = Annotated[str | None, typer.Option(help="Force the encoding, e.g. windows-1252.")]
+DelimiterOpt = Annotated[str | None, typer.Option(help="Force the delimiter.")]
+HeaderOpt = Annotated[int | None, typer.Option(help="Force the header row (1-based).")]
+SheetOpt = Annotated[str | None, typer.Option(help="Read only this sheet of a workbook.")]
+
+
+def _options(
+    encoding: str | None, delimiter: str | None, header_row: int | None, sheet: str | None
+) -> ReadOptions | None:
+    if not any((encoding, delimiter, header_row, sheet)):
+        return None
+    settings = load_settings()
+    delimiter = "\t" if delimiter in ("\\t", "tab") else delimiter
+    return ReadOptions(
+        encoding=encoding,
+        delimiter=delimiter,
+        header_row=header_row,
+        sheet=sheet,
+        workdir=str(settings.scratch_dir),
+    )
+
+
+def _fail(exc: Exception) -> None:
+    errors.print(f"[bold red]Error:[/] {exc}")
+    raise typer.Exit(2)
+
+
+@app.command()
+def inspect(
+    file: Path,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    header_row: HeaderOpt = None,
+    sheet: SheetOpt = None,
+) -> None:
+    """Dry run: every detection decision, the validation report and the profile."""
+    from abierto.ingest.pipeline import inspect_file
+
+    settings = load_settings()
+    try:
+        with render.progress(console, enabled=not as_json) as step:
+            tables = inspect_file(
+                file, settings, _options(encoding, delimiter, header_row, sheet), progress=step
+            )
+    except (UnreadableFileError, LookupError, ValueError) as exc:
+        if as_json:
+            print(json.dumps({"error": str(exc), "tables": []}, ensure_ascii=False))
+            raise typer.Exit(2) from exc
+        _fail(exc)
+        return
+    if as_json:
+        document = {"file": str(file), "tables": [t.to_dict() for t in tables]}
+        json.dump(document, sys.stdout, ensure_ascii=False, default=str)
+        sys.stdout.write("\n")
+        return
+    for table in tables:
+        render.table_result(console, table)
+
+
+@app.command()
+def publish(
+    file: Path,
+    org: Annotated[str, typer.Option(help="Organization slug (created if new).")],
+    dataset: Annotated[str, typer.Option(help="Dataset slug (created if new).")],
+    title: Annotated[str | None, typer.Option(help="Dataset title.")] = None,
+    rename: Annotated[
+        list[str] | None,
+        typer.Option(help="Confirm a rename NEW=OLD so a column keeps its earlier name."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    header_row: HeaderOpt = None,
+    sheet: SheetOpt = None,
+) -> None:
+    """Publish FILE as a new release of the dataset (nothing changes if it fails)."""
+    from abierto.app_context import AppContext
+    from abierto.ingest.publish import PublishRequest, publish
+
+    renames = dict(r.split("=", 1) for r in rename or [] if "=" in r)
+    request = PublishRequest(
+        path=file,
+        organization=org,
+        dataset=dataset,
+        title=title,
+        renames=renames,
+        options=_options(encoding, delimiter, header_row, sheet),
+    )
+    context = AppContext.create(load_settings())
+    try:
+        with render.progress(console, enabled=not as_json) as step, context.db.session() as s:
+            result = publish(s, context.settings, context.store, request, progress=step)
+            document = result.to_dict()
+    except (UnreadableFileError, LookupError, ValueError) as exc:
+        _fail(exc)
+        return
+    finally:
+        context.close()
+    if as_json:
+        print(json.dumps(document, ensure_ascii=False, default=str))
+    else:
+        render.publish_result(console, document, result.tables)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations."""
+    from abierto.db import Database
+
+    database = Database(load_settings())
+    database.upgrade()
+    database.dispose()
+    console.print("[green]Base de datos al día / database up to date.[/]")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Start the web portal and API."""
+    import uvicorn
+
+    from abierto.web.app import create_app
+
+    console.print(f"abierto en / at http://{host}:{port}/")
+    uvicorn.run(create_app(load_settings()), host=host, port=port, log_level="info")
+
+
+@app.command()
+def demo() -> None:
+    """Publish a few generated demo datasets (idempotent)."""
+    from abierto.demo import load_demo
+
+    for line in load_demo(load_settings()):
+        console.print(line)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,170 @@
+"""Publishing: a file becomes one new release per table, all or nothing.
+
+The typed tables are written to scratch space first; only when every table is ready are
+their Parquet files moved into the blob store (atomically, content-addressed) and the
+releases recorded in one database transaction. A failure at any point leaves the earlier
+releases exactly as they were and removes the blobs this attempt added.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from abierto.catalog.models import Dataset, Release, Resource
+from abierto.catalog.services import (
+    get_or_create_dataset,
+    get_or_create_organization,
+    get_or_create_resource,
+    latest_release,
+)
+from abierto.ingest.diff import schema_diff
+from abierto.ingest.pipeline import Progress, TableResult, inspect_file
+from abierto.ingest.readers import ReadOptions
+from abierto.settings import Settings
+from abierto.storage import BlobStore
+from abierto.storage.interface import release_key
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass(slots=True)
+class PublishResult:
+    dataset: Dataset
+    releases: list[Release] = field(default_factory=list)
+    unchanged: bool = False
+    tables: list[TableResult] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset.slug,
+            "unchanged": self.unchanged,
+            "releases": [
+                {
+                    "id": r.id,
+                    "resource": r.resource.name,
+                    "number": r.number,
+                    "row_count": r.row_count,
+                    "checksum": r.checksum,
+                    "diff": r.diff,
+                    "report": r.report,
+                }
+                for r in self.releases
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PublishRequest:
+    path: Path
+    organization: str
+    dataset: str
+    title: str | None = None
+    renames: dict[str, str] = field(default_factory=dict)  # new machine name → earlier name
+    options: ReadOptions | None = None
+
+
+def publish(
+    session: Session,
+    settings: Settings,
+    store: BlobStore,
+    request: PublishRequest,
+    progress: Progress | None = None,
+) -> PublishResult:
+    """Publish ``request.path``; the caller commits (or rolls back) ``session``."""
+    source_hash = sha256_file(request.path)
+    org = get_or_create_organization(session, request.organization)
+    dataset = get_or_create_dataset(session, org, request.dataset, request.title)
+    if _already_published(session, dataset, source_hash) and not request.renames:
+        return PublishResult(dataset, unchanged=True)
+    settings.scratch_dir.mkdir(parents=True, exist_ok=True)
+    added_blobs: list[str] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="publish-", dir=settings.scratch_dir) as tmp:
+            options = request.options or ReadOptions(workdir=tmp)
+            tables = inspect_file(
+                request.path,
+                settings,
+                options,
+                output_dir=Path(tmp),
+                renames=request.renames,
+                **({"progress": progress} if progress else {}),
+            )
+            result = PublishResult(dataset, tables=tables)
+            for table in tables:
+                resource = get_or_create_resource(session, dataset, _resource_name(table, tables))
+                release = _record_release(
+                    session, store, resource, table, request.path.name, source_hash, added_blobs
+                )
+                result.releases.append(release)
+            session.flush()
+    except BaseException:
+        for key in added_blobs:
+            store.delete(key)
+        raise
+    return result
+
+
+def _already_published(session: Session, dataset: Dataset, source_hash: str) -> bool:
+    if not dataset.resources:
+        return False
+    latest = [latest_release(session, r) for r in dataset.resources if r.kind == "table"]
+    return bool(latest) and all(r is not None and r.source_sha256 == source_hash for r in latest)
+
+
+def _resource_name(table: TableResult, tables: list[TableResult]) -> str:
+    # A single-table file always feeds the same resource, whatever its file name.
+    return "data" if len(tables) == 1 else table.name
+
+
+def _record_release(
+    session: Session,
+    store: BlobStore,
+    resource: Resource,
+    table: TableResult,
+    source_name: str,
+    source_hash: str,
+    added_blobs: list[str],
+) -> Release:
+    assert table.parquet_path is not None
+    checksum = sha256_file(table.parquet_path)
+    key = release_key(checksum)
+    if store.put_file(table.parquet_path, key):
+        added_blobs.append(key)
+    previous = latest_release(session, resource)
+    columns = [c.to_dict() for c in table.columns]
+    schema_columns = [{k: v for k, v in c.items() if k != "profile"} for c in columns]
+    report = table.report.to_dict(table.row_count)
+    release = Release(
+        resource=resource,
+        number=(previous.number + 1) if previous else 1,
+        blob_key=key,
+        checksum=checksum,
+        size_bytes=table.parquet_path.stat().st_size,
+        row_count=table.row_count,
+        schema={"columns": schema_columns},
+        profile={c["name"]: c["profile"] for c in columns},
+        report=report,
+        diff=schema_diff(_with_profiles(previous), columns) if previous else None,
+        detected=table.source.detected,
+        notes=[n.to_dict() for n in table.source.notes],
+        source_name=source_name,
+        source_sha256=source_hash,
+    )
+    session.add(release)
+    return release
+
+
+def _with_profiles(release: Release) -> list[dict[str, Any]]:
+    return [{**c, "profile": release.profile.get(c["name"], {})} for c in release.columns]

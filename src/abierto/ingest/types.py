@@ -1,0 +1,365 @@
+"""Column types: inferred from a sample, checked on every row, parsed in DuckDB.
+
+A candidate is a gate (a regular expression the prepared text must match) and a parser (a
+DuckDB expression giving the typed value). Inference counts, per column and candidate, how
+many sample values pass; the chosen type is then checked on every row (a value that breaks
+it is a reported type-error, or the type widens), so no value is converted silently. It all
+runs as vectorised SQL in DuckDB, never as a Python call per cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import duckdb
+
+SQL_TYPES = {
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "datetime": "TIMESTAMP",
+    "text": "VARCHAR",
+    "geopoint": "STRUCT(lat DOUBLE, lon DOUBLE)",
+}
+MISSING_MARKERS = (
+    "", "n/d", "nd", "s/d", "sd", "na", "n/a", "n.d.", "-", "--", "---",
+    "null", "none", "nan", "#n/a", "#n/d", "sin dato", "sin datos",
+)  # fmt: skip
+DATE_SENTINELS = ("9999-99-99", "99/99/9999", "0000-00-00", "00/00/0000", "00/00/00")
+TOLERANCE = 0.02  # share of non-missing values that may break a type, each one reported
+SAMPLE_ROWS = 10_000
+MAX_SAFE_DIGITS = 15  # longer digit strings are identifiers: a float would round them
+
+_MONTHS = [
+    ("01", "enero|ene|january|jan"),
+    ("02", "febrero|feb|february"),
+    ("03", "marzo|mar|march"),
+    ("04", "abril|abr|april|apr"),
+    ("05", "mayo|may"),
+    ("06", "junio|jun|june"),
+    ("07", "julio|jul|july"),
+    ("08", "agosto|ago|august|aug"),
+    ("09", "septiembre|setiembre|sept|sep|set|september"),
+    ("10", "octubre|oct|october"),
+    ("11", "noviembre|nov|november"),
+    ("12", "diciembre|dic|december|dec"),
+]
+
+
+def _sql_list(values: Sequence[str]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def _months_sql() -> str:
+    expr = "lower(ab_trim(v))"
+    for number, names in _MONTHS:
+        expr = f"regexp_replace({expr}, '\\b({names})\\.?\\b', '{number}')"
+    return f"regexp_replace({expr}, '\\s+del?\\s+', ' ', 'g')"
+
+
+MACROS = [
+    "CREATE OR REPLACE TEMP MACRO ab_trim(v) AS trim(v, ' \t\r\n' || chr(160))",
+    f"CREATE OR REPLACE TEMP MACRO ab_months(v) AS {_months_sql()}",
+    "CREATE OR REPLACE TEMP MACRO ab_nozone(v) AS regexp_replace(regexp_replace(ab_trim(v), "
+    "'(\\d)T(\\d)', '\\1 \\2'), '\\s*(GMT|UTC|Z|gmt|utc|z)$', '')",
+]
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    for macro in MACROS:
+        con.execute(macro)
+
+
+PREPARED = {
+    "trim": "ab_trim({v})",
+    "lower": "lower(ab_trim({v}))",
+    "months": "ab_months({v})",
+    "nozone": "ab_nozone({v})",
+}
+
+
+def prepared_refs(column: str) -> dict[str, str]:
+    """Inline SQL for each prepared form of ``column``."""
+    return {name: sql.replace("{v}", column) for name, sql in PREPARED.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One way to read a column: type, the form it accepts, and how to parse that form."""
+
+    type: str
+    key: str  # stable id, e.g. "date:%d/%m/%Y"; kept in the schema as the column's format
+    prepare: str  # which prepared form (see PREPARED) the gate and parser see
+    gate: str  # RE2 pattern the prepared text must fully match
+    parse: str  # SQL on {p}: the typed value
+    dates: bool = False  # date sentinels such as 9999-99-99 count as missing
+
+    def missing_sql(self, refs: dict[str, str]) -> str:
+        lower = refs["lower"]
+        sql = f"({lower} IS NULL OR {lower} IN ({_sql_list(MISSING_MARKERS)})"
+        if self.dates:
+            sql += f" OR {lower} IN ({_sql_list(DATE_SENTINELS)})"
+        return sql + ")"
+
+    def value_sql(self, refs: dict[str, str]) -> str:
+        """Typed value (NULL for missing markers and for values that fail)."""
+        p = refs[self.prepare]
+        gate = self.gate.replace("'", "''")
+        return (
+            f"CASE WHEN {self.missing_sql(refs)} THEN NULL "
+            f"WHEN regexp_full_match({p}, '{gate}') THEN {self.parse.replace('{p}', p)} END"
+        )
+
+    def failed_sql(self, refs: dict[str, str]) -> str:
+        """True where a present, non-missing value does not parse."""
+        return f"(NOT {self.missing_sql(refs)} AND ({self.value_sql(refs)}) IS NULL)"
+
+
+TEXT = Candidate("text", "text", "trim", ".*", "{p}")
+
+_INT_DOT = r"[+-]?\$?\s?(\d{1,3}((,\d{3})+|( \d{3})+)|\d+)"
+_NUM_DOT = r"[+-]?\$?\s?((\d{1,3}((,\d{3})+|( \d{3})+)|\d+)(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s?%?"
+_NUM_COMMA = r"[+-]?\$?\s?((\d{1,3}((\.\d{3})+|( \d{3})+)|\d+)(,\d*)?|,\d+)\s?%?"
+_GEO = r"\(?\s*([+-]?\d{1,2}\.\d+)\s*[,;]\s*([+-]?\d{1,3}\.\d+)\s*\)?"
+
+INTEGER = Candidate(
+    "integer", "integer", "trim", _INT_DOT,
+    "TRY_CAST(regexp_replace({p}, '[$, ]', '', 'g') AS BIGINT)",
+)  # fmt: skip
+NUMBER_DOT = Candidate(
+    "number", "number", "trim", _NUM_DOT,
+    "TRY_CAST(regexp_replace({p}, '[$,% ]', '', 'g') AS DOUBLE)",
+)  # fmt: skip
+NUMBER_COMMA = Candidate(
+    "number", "number:decimal-comma", "trim", _NUM_COMMA,
+    "TRY_CAST(replace(regexp_replace({p}, '[$.% ]', '', 'g'), ',', '.') AS DOUBLE)",
+)  # fmt: skip
+BOOLEAN = Candidate(
+    "boolean", "boolean", "lower", "true|false|verdadero|falso|si|sí|no|yes",
+    "({p} IN ('true', 'verdadero', 'si', 'sí', 'yes'))",
+)  # fmt: skip
+GEOPOINT = Candidate(
+    "geopoint", "geopoint", "trim", _GEO,
+    f"(CASE WHEN abs(TRY_CAST(regexp_extract({{p}}, '{_GEO}', 1) AS DOUBLE)) <= 90 "
+    f"AND abs(TRY_CAST(regexp_extract({{p}}, '{_GEO}', 2) AS DOUBLE)) <= 180 THEN "
+    f"struct_pack(lat := TRY_CAST(regexp_extract({{p}}, '{_GEO}', 1) AS DOUBLE), "
+    f"lon := TRY_CAST(regexp_extract({{p}}, '{_GEO}', 2) AS DOUBLE)) END)",
+)  # fmt: skip
+
+
+def _date(fmt: str, gate: str, *, months: bool = False) -> Candidate:
+    prepare = "months" if months else "trim"
+    key = f"date:{fmt}" + (":months" if months else "")
+    parse = f"TRY_CAST(try_strptime({{p}}, '{fmt}') AS DATE)"
+    return Candidate("date", key, prepare, gate, parse, dates=True)
+
+
+def _datetime(fmt: str, gate: str) -> Candidate:
+    parse = f"try_strptime({{p}}, '{fmt}')"
+    return Candidate("datetime", f"datetime:{fmt}", "nozone", gate, parse)
+
+
+_D, _M, _Y4, _Y2 = r"\d{1,2}", r"\d{1,2}", r"\d{4}", r"\d{2}"
+DATES = [
+    _date("%Y-%m-%d", rf"{_Y4}-{_M}-{_D}"),
+    _date("%d/%m/%Y", rf"{_D}/{_M}/{_Y4}"),
+    _date("%d/%m/%y", rf"{_D}/{_M}/{_Y2}"),
+    _date("%d-%m-%Y", rf"{_D}-{_M}-{_Y4}"),
+    _date("%d-%m-%y", rf"{_D}-{_M}-{_Y2}"),
+    _date("%Y/%m/%d", rf"{_Y4}/{_M}/{_D}"),
+    _date("%d.%m.%Y", rf"{_D}\.{_M}\.{_Y4}"),
+    _date("%m/%d/%Y", rf"{_M}/{_D}/{_Y4}"),
+    _date("%d-%m-%Y", rf"{_D}-{_M}-{_Y4}", months=True),
+    _date("%d-%m-%y", rf"{_D}-{_M}-{_Y2}", months=True),
+    _date("%d %m %Y", rf"{_D} {_M} {_Y4}", months=True),
+    _date("%d/%m/%Y", rf"{_D}/{_M}/{_Y4}", months=True),
+]
+_TIME = r"\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?"
+DATETIMES = [
+    _datetime("%Y-%m-%d %H:%M:%S", rf"{_Y4}-{_M}-{_D} \d{{1,2}}:\d{{2}}:\d{{2}}"),
+    _datetime("%Y-%m-%d %H:%M:%S.%f", rf"{_Y4}-{_M}-{_D} \d{{1,2}}:\d{{2}}:\d{{2}}\.\d{{1,6}}"),
+    _datetime("%Y-%m-%d %H:%M", rf"{_Y4}-{_M}-{_D} \d{{1,2}}:\d{{2}}"),
+    _datetime("%d/%m/%Y %H:%M:%S", rf"{_D}/{_M}/{_Y4} \d{{1,2}}:\d{{2}}:\d{{2}}"),
+    _datetime("%d/%m/%Y %H:%M", rf"{_D}/{_M}/{_Y4} \d{{1,2}}:\d{{2}}"),
+]
+
+
+def candidates(decimal_comma_hint: bool) -> list[Candidate]:
+    """Every candidate, most specific first; the order breaks ties."""
+    numbers = [NUMBER_COMMA, NUMBER_DOT] if decimal_comma_hint else [NUMBER_DOT, NUMBER_COMMA]
+    return [BOOLEAN, INTEGER, *numbers, *DATES, *DATETIMES, GEOPOINT]
+
+
+CANDIDATES_BY_KEY = {c.key: c for c in [*candidates(False), TEXT]}
+
+
+@dataclass(slots=True)
+class ColumnType:
+    """The decision for one column: its candidate plus the ones to widen to."""
+
+    column: str
+    candidate: Candidate
+    fallbacks: list[Candidate]
+    reason: str = ""
+
+    @property
+    def type(self) -> str:
+        return self.candidate.type
+
+    def widen(self, reason: str) -> None:
+        self.candidate = self.fallbacks.pop(0) if self.fallbacks else TEXT
+        self.reason = reason
+
+
+def _code_like_sql(trimmed: str) -> str:
+    """Leading zeros ("01001", "0870") or very long digit strings mark an identifier."""
+    return (
+        f"regexp_full_match({trimmed}, '[+-]?0\\d+') "
+        f"OR length(regexp_replace({trimmed}, '[^0-9]', '', 'g')) > {MAX_SAFE_DIGITS}"
+    )
+
+
+SCREEN_ROWS = 1_000
+
+
+def infer_types(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: list[str],
+    *,
+    decimal_comma_hint: bool = False,
+) -> list[ColumnType]:
+    """Pick a type per column from a sample of ``table`` (staged text cells).
+
+    Candidates are screened on the first rows, and only those still standing are counted
+    on the larger sample: most text columns drop out at once.
+    """
+    options = candidates(decimal_comma_hint)
+    every = {column: options for column in columns}
+    screened = _count_passing(con, table, every, SCREEN_ROWS)
+    viable = {
+        column: [c for c in options if c in _passing(counts, options)]
+        for column, counts in screened.items()
+    }
+    counted = _count_passing(con, table, viable, SAMPLE_ROWS)
+    return [_decide(column, counted[column], viable[column]) for column in columns]
+
+
+@dataclass(slots=True)
+class _Counts:
+    present: int
+    present_dates: int
+    code_like: int
+    ok: dict[str, int]
+
+
+def _count_passing(
+    con: duckdb.DuckDBPyConnection, table: str, tried: dict[str, list[Candidate]], limit: int
+) -> dict[str, _Counts]:
+    """Per column: values present, present as dates, code-like, and passing each candidate.
+
+    The sample is unpivoted to (column, value) pairs with each prepared form computed once,
+    so each candidate is one expression for all columns: the query stays small however
+    wide the table is.
+    """
+    columns = [c for c in tried if tried[c]] or list(tried)
+    if not columns:
+        return {}
+    prepared = ", ".join(f"{sql.replace('{v}', 'v')} AS {name}" for name, sql in PREPARED.items())
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE ab_sample AS SELECT col, {prepared} FROM "
+        f'(UNPIVOT (SELECT {", ".join(tried)} FROM "{table}" LIMIT {limit}) '
+        f"ON {', '.join(tried)} INTO NAME col VALUE v)"
+    )
+    refs = {name: name for name in PREPARED}
+    used = list(dict.fromkeys(c for options in tried.values() for c in options))
+    parts = [
+        f"count(*) FILTER (WHERE NOT {TEXT.missing_sql(refs)})",
+        f"count(*) FILTER (WHERE NOT {DATES[0].missing_sql(refs)})",
+        f"count(*) FILTER (WHERE {_code_like_sql('trim')})",
+    ]
+    for c in used:
+        parts.append(
+            f"count(*) FILTER (WHERE NOT {c.missing_sql(refs)} AND NOT {c.failed_sql(refs)})"
+        )
+    rows = con.execute(f"SELECT col, {', '.join(parts)} FROM ab_sample GROUP BY col").fetchall()
+    con.execute("DROP TABLE ab_sample")
+    by_column = {row[0]: row[1:] for row in rows}
+    result: dict[str, _Counts] = {}
+    for column, options in tried.items():
+        values = by_column.get(column) or (0,) * (3 + len(used))
+        ok_all = dict(zip((c.key for c in used), values[3:], strict=True))
+        ok = {c.key: ok_all[c.key] for c in options}
+        result[column] = _Counts(values[0], values[1], values[2], ok)
+    return result
+
+
+def _passing(counts: _Counts, options: list[Candidate]) -> list[Candidate]:
+    passing = []
+    for c in options:
+        base = counts.present_dates if c.type == "date" else counts.present
+        if base and counts.ok.get(c.key, 0) >= (1 - TOLERANCE) * base:
+            if c.type in ("integer", "number") and counts.code_like:
+                continue
+            passing.append(c)
+    return passing
+
+
+def _decide(column: str, counts: _Counts, options: list[Candidate]) -> ColumnType:
+    passing = _passing(counts, options)
+    if not counts.present or not passing:
+        reason = "no values" if not counts.present else "values of mixed forms"
+        return ColumnType(column, TEXT, [], reason)
+    first = passing[0]
+    if first.type == "date":
+        # Among dates, the format that reads the most values wins over list order.
+        first = max((c for c in passing if c.type == "date"), key=lambda c: counts.ok[c.key])
+    fallbacks = [c for c in passing if c is not first and _wider(first, c)]
+    return ColumnType(column, first, fallbacks, "all sampled values fit")
+
+
+def _wider(chosen: Candidate, other: Candidate) -> bool:
+    """Whether ``other`` may replace ``chosen`` if a later row breaks it."""
+    return chosen.type == "integer" and other.type == "number"
+
+
+def check_types(
+    con: duckdb.DuckDBPyConnection, table: str, decided: list[ColumnType], max_rounds: int = 4
+) -> dict[str, int]:
+    """Check every row against the chosen types, widening where too many break.
+
+    Returns the number of values per column that still fail (each a type-error).
+    """
+    failures: dict[str, int] = {}
+    for _ in range(max_rounds):
+        typed = [d for d in decided if d.type != "text"]
+        if not typed:
+            return {}
+        aggregates = []
+        for d in typed:
+            refs = prepared_refs(d.column)
+            c = d.candidate
+            code = _code_like_sql(refs["trim"]) if d.type in ("integer", "number") else "false"
+            aggregates.append(f"count(*) FILTER (WHERE NOT {c.missing_sql(refs)})")
+            aggregates.append(f"count(*) FILTER (WHERE {c.failed_sql(refs)})")
+            aggregates.append(f"count(*) FILTER (WHERE {code})")
+        row = con.execute(f'SELECT {", ".join(aggregates)} FROM "{table}"').fetchone()
+        assert row is not None
+        changed = False
+        failures = {}
+        for i, d in enumerate(typed):
+            present, failed, code_like = row[3 * i : 3 * i + 3]
+            if code_like:
+                d.fallbacks = [c for c in d.fallbacks if c.type not in ("integer", "number")]
+                d.widen("leading zeros or long digit strings past the sample: an identifier")
+                changed = True
+            elif failed > TOLERANCE * present:
+                d.widen(f"{failed} of {present} values do not fit {d.candidate.key}")
+                changed = True
+            elif failed:
+                failures[d.column] = failed
+        if not changed:
+            return failures
+    return failures

@@ -1,0 +1,1 @@
+"""Queries over releases, run in DuckDB."""

@@ -1,0 +1,22 @@
+"""DuckDB connections with the limits the settings give."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from abierto.settings import Settings
+
+
+def connect(settings: Settings, database: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
+    """A connection bounded by the settings' memory limit, spilling to the scratch folder."""
+    scratch = settings.scratch_dir
+    scratch.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(database))
+    con.execute(f"SET memory_limit = '{settings.duckdb_memory_mb}MB'")
+    con.execute(f"SET temp_directory = '{scratch.as_posix()}'")
+    if settings.duckdb_threads:
+        con.execute(f"SET threads = {int(settings.duckdb_threads)}")
+    con.execute("SET preserve_insertion_order = true")
+    return con

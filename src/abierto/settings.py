@@ -1,0 +1,57 @@
+"""One settings object, from ``ABIERTO_*`` environment variables and an optional TOML file.
+
+The defaults are the embedded mode: SQLite and a local data folder under ``ABIERTO_HOME``
+(``./abierto-data`` unless set), jobs in-process.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _home() -> Path:
+    return Path(os.environ.get("ABIERTO_HOME", "./abierto-data")).expanduser().resolve()
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ABIERTO_", extra="ignore")
+
+    home: Path = Field(default_factory=_home)
+    database_url: str = ""
+    storage_url: str = ""
+    queue_url: str = "inprocess://"
+    # Memory for DuckDB while publishing and querying; the rest of the process stays small.
+    duckdb_memory_mb: int = 512
+    duckdb_threads: int = 0  # 0: one per core
+    max_upload_mb: int = 2048
+    secret_key: str = "change-me"
+
+    def model_post_init(self, context: Any) -> None:
+        self.home = self.home.expanduser().resolve()
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.home / 'abierto.db').as_posix()}"
+        if not self.storage_url:
+            self.storage_url = (self.home / "blobs").resolve().as_uri()
+
+    @cached_property
+    def scratch_dir(self) -> Path:
+        return self.home / "tmp"
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Settings from the environment, a TOML file (``ABIERTO_CONFIG`` or ``config_file``)
+    and explicit overrides, in increasing priority."""
+    path = config_file or (Path(p) if (p := os.environ.get("ABIERTO_CONFIG")) else None)
+    values: dict[str, Any] = {}
+    if path is not None:
+        with path.open("rb") as f:
+            values = tomllib.load(f).get("abierto", {})
+    from_file = {k: v for k, v in values.items() if f"ABIERTO_{k.upper()}" not in os.environ}
+    return Settings(**{**from_file, **overrides})
