@@ -10,7 +10,7 @@ from abierto.ingest.readers import ReadOptions, read_tables
 def stage(path: Path, options: ReadOptions | None = None):
     [table] = read_tables(path, options)
     con = duckdb.connect()
-    table.stage(con, "s")
+    table.materialize(con, "s")
     rows = con.execute("SELECT * FROM s ORDER BY __row").fetchall()
     return table, rows
 

@@ -19,6 +19,8 @@ NOTE_PREFIX = re.compile(
 )
 TOTAL_PREFIX = re.compile(r"^\s*(gran\s+)?total(es)?\b", re.IGNORECASE)
 NUMERIC = re.compile(r"^\s*[-+$(]?\s*[\d.,\s%]+\)?\s*$")
+# Years are labels in a header ("2010", "2011", …) even though they are numbers.
+YEAR = re.compile(r"^\s*(1[89]|2[01])\d\d\s*$")
 
 
 def filled(row: Row) -> list[str]:
@@ -30,11 +32,16 @@ def is_blank(row: Row) -> bool:
     return not filled(row)
 
 
-def _looks_like_header(row: Row, width: int) -> bool:
+def looks_like_header(row: Row, width: int) -> bool:
+    """At least half of ``width`` filled with mostly non-numeric, not all identical, labels.
+
+    A title merged across the whole table (every cell holding the same text once merged
+    cells are filled in) is not a header.
+    """
     cells = filled(row)
-    if len(cells) < max(2, (width + 1) // 2):
+    if len(cells) < max(2, (width + 1) // 2) or len(set(cells)) < 2:
         return False
-    texty = sum(1 for c in cells if not NUMERIC.match(c))
+    texty = sum(1 for c in cells if not NUMERIC.match(c) or YEAR.match(c))
     return texty >= 0.7 * len(cells)
 
 
@@ -48,7 +55,7 @@ def find_header_row(rows: Sequence[Row], max_scan: int = 50) -> int:
     sample = list(rows[:max_scan])
     width = max((len(filled(r)) for r in sample), default=0)
     for i, row in enumerate(sample):
-        if not _looks_like_header(row, width):
+        if not looks_like_header(row, width):
             continue
         following = [r for r in sample[i + 1 : i + 4] if not is_blank(r)]
         if following or i == len(sample) - 1:

@@ -22,14 +22,8 @@ from abierto.ingest.profile import profile_parquet
 from abierto.ingest.readers import ReadOptions, read_tables
 from abierto.ingest.report import Report
 from abierto.ingest.source import ROW_COLUMN, SourceTable, cell_column
-from abierto.ingest.types import (
-    SQL_TYPES,
-    ColumnType,
-    check_types,
-    infer_types,
-    install_macros,
-    prepared_refs,
-)
+from abierto.ingest.typed import TYPED, build_typed_table, present
+from abierto.ingest.types import ColumnType, infer_types, install_macros
 from abierto.query.duck import connect
 from abierto.settings import Settings
 
@@ -105,11 +99,13 @@ def inspect_file(
         target = output_dir or Path(tmp)
         results = []
         for index, source in enumerate(tables):
-            database = Path(tmp) / f"stage-{index}.duckdb"
             parquet = target / f"table-{index}.parquet"
-            with connect(settings, database) as con:
-                results.append(process_table(con, source, parquet, renames or {}, progress))
-            database.unlink(missing_ok=True)
+            # In memory, bounded by the settings' limit: DuckDB spills to scratch on disk.
+            try:
+                with connect(settings) as con:
+                    results.append(process_table(con, source, parquet, renames or {}, progress))
+            finally:
+                source.close()
             if output_dir is None:
                 parquet.unlink(missing_ok=True)
                 results[-1].parquet_path = None
@@ -126,28 +122,31 @@ def process_table(
     install_macros(con)
     progress(f"{source.name}: leyendo / reading")
     source.stage(con, STAGE)
-    progress(f"{source.name}: validando / validating")
-    report = Report()
-    for error in source.errors:
-        report.add(error)
-    kept, row_count = _check_structure(con, source, report)
-    names = _final_names([source.titles[i] for i in kept], renames)
+    progress(f"{source.name}: infiriendo tipos / inferring types")
+    all_columns = list(range(source.width))
+    names = _final_names(source.titles, renames)
     decided = infer_types(
         con,
         STAGE,
-        [cell_column(i) for i in kept],
+        [cell_column(i) for i in all_columns],
         decimal_comma_hint=source.detected.get("delimiter") == ";",
     )
-    progress(f"{source.name}: revisando tipos / checking types")
-    failures = check_types(con, STAGE, decided)
-    _report_type_errors(con, source, decided, failures, report)
-    _report_duplicates(con, kept, report)
+    progress(f"{source.name}: convirtiendo y validando / parsing and validating")
+    typed = build_typed_table(con, source, STAGE, decided, names)
+    report = Report()
+    for error in source.errors:
+        report.add(error)
+    kept, row_count = _check_structure(con, source, names, report)
+    kept_decided = [decided[i] for i in kept]
+    kept_names = [names[i] for i in kept]
+    _report_type_errors(con, source, kept_decided, kept_names, typed.failures, report)
+    _report_duplicates(con, report)
     columns = [
-        Column(name, source.titles[i], d.type, d.candidate.key, i)
-        for name, i, d in zip(names, kept, decided, strict=True)
+        Column(names[i], source.titles[i], decided[i].type, decided[i].candidate.key, i)
+        for i in kept
     ]
     progress(f"{source.name}: escribiendo Parquet / writing Parquet")
-    _write_parquet(con, source, columns, decided, parquet)
+    _write_parquet(con, columns, parquet, ordered=typed.scan.extra is not None)
     progress(f"{source.name}: perfilando / profiling")
     profiles = profile_parquet(con, parquet.as_posix(), [(c.name, c.type) for c in columns])
     for column in columns:
@@ -161,104 +160,108 @@ def _final_names(titles: list[str], renames: dict[str, str]) -> list[str]:
     return machine_names(names) if len(set(names)) != len(names) else names
 
 
-def _blank_row_sql(width: int) -> str:
-    cells = [f"coalesce(trim({cell_column(i)}), '') = ''" for i in range(width)]
-    return " AND ".join(cells) if cells else "true"
-
-
 def _check_structure(
-    con: duckdb.DuckDBPyConnection, source: SourceTable, report: Report
+    con: duckdb.DuckDBPyConnection, source: SourceTable, names: list[str], report: Report
 ) -> tuple[list[int], int]:
-    """Blank rows, missing cells and header problems; returns kept columns and row count."""
+    """Blank rows, missing cells and header problems; returns kept columns and row count.
+
+    A column with no title and no value at all (a trailing delimiter, a phantom range)
+    is dropped; one with values but no title is kept and reported.
+    """
     width = source.width
-    parts = ["count(*)", f"count(*) FILTER (WHERE {_blank_row_sql(width)})"]
-    for i in range(width):
-        c = cell_column(i)
-        parts += [f"count(*) FILTER (WHERE trim({c}) <> '')", f"count(*) - count({c})"]
-    row = con.execute(f'SELECT {", ".join(parts)} FROM "{STAGE}"').fetchone()
+    parts = ["count(*)", "count(*) FILTER (WHERE __blank)"]
+    parts += ["count(*) FILTER (WHERE __short AND NOT __blank)"]
+    parts += [f'count("{name}")' for name in names]
+    row = con.execute(f"SELECT {', '.join(parts)} FROM {TYPED}").fetchone()
     assert row is not None
-    total, blank = row[0], row[1]
-    filled = row[2::2]
-    missing = row[3::2]
+    total, blank, short_rows = row[0], row[1], row[2]
+    filled = row[3:]
     kept = [i for i in range(width) if source.titles[i].strip() or filled[i]]
     _report_headers(source, kept, report)
-    if blank:
-        report.add_count("blank-row", blank)
-        for (line,) in con.execute(
-            f'SELECT {ROW_COLUMN} FROM "{STAGE}" WHERE {_blank_row_sql(width)} ORDER BY 1 LIMIT 100'
-        ).fetchall():
-            report.add(
-                ValidationError("blank-row", "fila vacía / empty row", row=line), counted=False
-            )
-    for i in kept:
-        if missing[i]:
-            _report_missing_cells(con, source, i, missing[i], report)
+    _list_rows(con, report, "blank-row", blank, "__blank", "fila vacía / empty row")
+    if short_rows:
+        _report_missing_cells(con, source, report)
     return kept, total - blank
+
+
+def _list_rows(
+    con: duckdb.DuckDBPyConnection, report: Report, kind: str, count: int, where: str, text: str
+) -> None:
+    if not count:
+        return
+    report.add_count(kind, count)
+    for (line,) in con.execute(
+        f"SELECT {ROW_COLUMN} FROM {TYPED} WHERE {where} ORDER BY 1 LIMIT 100"
+    ).fetchall():
+        report.add(ValidationError(kind, text, row=line), counted=False)
 
 
 def _report_headers(source: SourceTable, kept: list[int], report: Report) -> None:
     seen: Counter[str] = Counter()
+    header_row = source.detected.get("header_row")
     for i in kept:
         title = source.titles[i].strip()
         if not title:
-            report.add(
-                ValidationError(
-                    "blank-header",
-                    f"la columna {i + 1} no tiene encabezado / column {i + 1} has no header",
-                    row=source.detected.get("header_row"),
-                    column=f"#{i + 1}",
-                )
-            )
+            message = f"la columna {i + 1} no tiene encabezado / column {i + 1} has no header"
+            report.add(ValidationError("blank-header", message, header_row, f"#{i + 1}"))
             continue
         key = " ".join(title.lower().split())
         seen[key] += 1
         if seen[key] > 1:
-            report.add(
-                ValidationError(
-                    "duplicate-header",
-                    f"encabezado repetido / repeated header: {title!r}",
-                    row=source.detected.get("header_row"),
-                    column=title,
-                )
-            )
+            message = f"encabezado repetido / repeated header: {title!r}"
+            report.add(ValidationError("duplicate-header", message, header_row, title))
 
 
 def _report_missing_cells(
-    con: duckdb.DuckDBPyConnection, source: SourceTable, index: int, count: int, report: Report
+    con: duckdb.DuckDBPyConnection, source: SourceTable, report: Report
 ) -> None:
-    title = source.titles[index] or f"#{index + 1}"
-    report.add_count("missing-cell", count)
+    """Cells absent from rows shorter than the header (a rare case: one more pass)."""
+    cells = [cell_column(i) for i in range(source.width)]
+    present_cells = " + ".join(f"({c} IS NOT NULL)::INTEGER" for c in cells)
+    hashes = f"SELECT __hash FROM {TYPED} WHERE __short AND NOT __blank"
+    counts = dict(
+        con.execute(
+            f'SELECT hash({", ".join(cells)}) AS h, any_value({present_cells}) FROM "{STAGE}" '
+            f"WHERE {cells[-1]} IS NULL AND hash({', '.join(cells)}) IN ({hashes}) GROUP BY h"
+        ).fetchall()
+    )
     rows = con.execute(
-        f'SELECT {ROW_COLUMN} FROM "{STAGE}" WHERE {cell_column(index)} IS NULL '
-        f"ORDER BY 1 LIMIT 100"
+        f"SELECT {ROW_COLUMN}, __hash FROM {TYPED} WHERE __short AND NOT __blank ORDER BY 1"
     ).fetchall()
-    for (line,) in rows:
-        report.add(
-            ValidationError(
-                "missing-cell", "a la fila le falta esta celda / the row lacks this cell",
-                row=line, column=title,
-            ),
-            counted=False,
-        )  # fmt: skip
+    report.add_count("missing-cell", sum(source.width - counts.get(h, 0) for _, h in rows))
+    for line, row_hash in rows[:100]:
+        for index in range(counts.get(row_hash, 0), source.width):
+            title = source.titles[index] or f"#{index + 1}"
+            report.add(
+                ValidationError(
+                    "missing-cell", "a la fila le falta esta celda / the row lacks this cell",
+                    row=line, column=title,
+                ),
+                counted=False,
+            )  # fmt: skip
 
 
 def _report_type_errors(
     con: duckdb.DuckDBPyConnection,
     source: SourceTable,
     decided: list[ColumnType],
+    names: list[str],
     failures: dict[str, int],
     report: Report,
 ) -> None:
-    by_column = {d.column: d for d in decided}
-    for column, count in failures.items():
-        d = by_column[column]
-        title = source.titles[int(column[1:])] or column
+    for d, name in zip(decided, names, strict=True):
+        count = failures.get(d.column)
+        if not count:
+            continue
+        title = source.titles[int(d.column[1:])] or name
         report.add_count("type-error", count)
         rows = con.execute(
-            f'SELECT {ROW_COLUMN}, {column} FROM "{STAGE}" '
-            f"WHERE {d.candidate.failed_sql(prepared_refs(column))} ORDER BY 1 LIMIT 100"
+            f"SELECT {ROW_COLUMN}, __hash FROM {TYPED} WHERE {present(d.column)} "
+            f'AND "{name}" IS NULL ORDER BY 1 LIMIT 100'
         ).fetchall()
-        for line, value in rows:
+        raw = _raw_values(con, d.column, [h for _, h in rows])
+        for line, row_hash in rows:
+            value = raw.get(row_hash)
             report.add(
                 ValidationError(
                     "type-error",
@@ -270,14 +273,29 @@ def _report_type_errors(
             )  # fmt: skip
 
 
-def _report_duplicates(con: duckdb.DuckDBPyConnection, kept: list[int], report: Report) -> None:
-    if not kept:
-        return
-    cells = ", ".join(cell_column(i) for i in kept)
+def _raw_values(con: duckdb.DuckDBPyConnection, column: str, hashes: list[int]) -> dict:
+    """The original text of a column in the rows with these hashes (rows carry no number
+    in the staged relation, so the row hash finds them again in one filtered pass)."""
+    if not hashes:
+        return {}
+    cells = ", ".join(cell_column(i) for i in range(_width(con)))
+    return dict(
+        con.execute(
+            f'SELECT hash({cells}) AS h, any_value({column}) FROM "{STAGE}" '
+            f"WHERE hash({cells}) IN ({', '.join(map(str, hashes))}) GROUP BY h"
+        ).fetchall()
+    )
+
+
+def _width(con: duckdb.DuckDBPyConnection) -> int:
+    columns = [r[0] for r in con.execute(f'DESCRIBE "{STAGE}"').fetchall()]
+    return sum(1 for c in columns if c != ROW_COLUMN)
+
+
+def _report_duplicates(con: duckdb.DuckDBPyConnection, report: Report) -> None:
     rows = con.execute(
-        f"SELECT count(*) - 1, list({ROW_COLUMN} ORDER BY {ROW_COLUMN}) FROM "
-        f'(SELECT {ROW_COLUMN}, hash({cells}) AS h FROM "{STAGE}" '
-        f"WHERE NOT ({_blank_row_sql(max(kept) + 1)})) GROUP BY h HAVING count(*) > 1"
+        f"SELECT count(*) - 1, list({ROW_COLUMN} ORDER BY {ROW_COLUMN})[:101] FROM {TYPED} "
+        f"WHERE NOT __blank GROUP BY __hash HAVING count(*) > 1"
     ).fetchall()
     for extra, lines in rows:
         report.add_count("duplicate-row", extra)
@@ -291,21 +309,12 @@ def _report_duplicates(con: duckdb.DuckDBPyConnection, kept: list[int], report: 
 
 
 def _write_parquet(
-    con: duckdb.DuckDBPyConnection,
-    source: SourceTable,
-    columns: list[Column],
-    decided: list[ColumnType],
-    parquet: Path,
+    con: duckdb.DuckDBPyConnection, columns: list[Column], parquet: Path, *, ordered: bool
 ) -> None:
     parquet.parent.mkdir(parents=True, exist_ok=True)
-    selects = [
-        f"CAST({d.candidate.value_sql(prepared_refs(d.column))} AS {SQL_TYPES[d.type]}) "
-        f'AS "{c.name}"'
-        for c, d in zip(columns, decided, strict=True)
-    ]
-    order = f" ORDER BY {ROW_COLUMN}" if source.needs_sort else ""
+    selects = ", ".join(f'"{c.name}"' for c in columns)
+    order = f" ORDER BY {ROW_COLUMN}" if ordered else ""
     con.execute(
-        f'COPY (SELECT {", ".join(selects)} FROM "{STAGE}" '
-        f"WHERE NOT ({_blank_row_sql(source.width)}){order}) "
+        f"COPY (SELECT {selects} FROM {TYPED} WHERE NOT __blank{order}) "
         f"TO '{parquet.as_posix()}' (FORMAT parquet, COMPRESSION zstd)"
     )

@@ -52,6 +52,21 @@ def batch_schema(width: int) -> pa.Schema:
     return pa.schema(fields)
 
 
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """What a reader learns once every row has been parsed (see SourceTable.finish_scan).
+
+    ``keep_rows``: how many staged rows, in order, are data (the rest are notes below);
+    ``row_sql``: SQL for each row's number in terms of ``rowid`` (its staged position),
+    or None when the staged relation has a ``__row`` column; ``extra``: a relation with
+    ``__row`` and the cells of rows staged apart (lines DuckDB rejected, parsed again).
+    """
+
+    keep_rows: int
+    row_sql: str | None = None
+    extra: str | None = None
+
+
 @dataclass(slots=True)
 class SourceTable:
     """One table found in a source file, untyped.
@@ -60,8 +75,9 @@ class SourceTable:
 
     * ``batches()`` yields Arrow record batches with :func:`batch_schema` (``__row`` is the
       spreadsheet row number of each data row) — used by Excel, JSON, PDF readers;
-    * ``stage_into(con, table)`` creates the DuckDB table itself with the same columns —
-      used by the CSV reader, which lets DuckDB parse the file.
+    * ``stage_into(con, table)`` creates the relation itself — used by the CSV reader: a
+      view over DuckDB's CSV scan, with no ``__row`` column (numbering rows would take
+      the scan's parallelism away); ``finish_scan`` then tells the row numbers.
     """
 
     name: str
@@ -71,12 +87,45 @@ class SourceTable:
     errors: list[ValidationError] = field(default_factory=list)
     batches: Callable[[], Iterator[pa.RecordBatch]] | None = None
     stage_into: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None
-    # True when rows were staged out of order (the pipeline then sorts by __row).
-    needs_sort: bool = False
+    # Called with the number of rows scanned, after the first full pass over the relation.
+    finish_scan: Callable[[duckdb.DuckDBPyConnection, int], ScanResult] | None = None
+    # Runs that full pass (a reader may need to retry it another way).
+    run_scan: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None
+    # Frees what staging needed (a transcoded copy, extracted members) once processed.
+    closer: Callable[[], None] | None = None
 
     @property
     def width(self) -> int:
         return len(self.titles)
+
+    def close(self) -> None:
+        if self.closer is not None:
+            self.closer()
+            self.closer = None
+
+    def scan(self, con: duckdb.DuckDBPyConnection, sql: str) -> None:
+        """Run the statement that reads every staged row for the first time."""
+        if self.run_scan is None:
+            con.execute(sql)
+        else:
+            self.run_scan(con, sql)
+
+    def scanned(self, con: duckdb.DuckDBPyConnection, rows: int) -> ScanResult:
+        if self.finish_scan is None:
+            return ScanResult(keep_rows=rows)
+        return self.finish_scan(con, rows)
+
+    def materialize(self, con: duckdb.DuckDBPyConnection, table: str) -> ScanResult:
+        """A table of this source's data rows: ``__row`` then c0 … cN, in order."""
+        staged = f"{table}__staged"
+        self.stage(con, staged)
+        row = ROW_COLUMN if self.finish_scan is None else f"NULL::BIGINT AS {ROW_COLUMN}"
+        cells = ", ".join(cell_column(i) for i in range(self.width))
+        self.scan(con, f'CREATE TABLE "{table}" AS SELECT {row}, {cells} FROM "{staged}"')
+        count = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+        scan = self.scanned(con, int(count[0]) if count else 0)
+        apply_scan(con, table, scan, lambda rel: f'SELECT {ROW_COLUMN}, {cells} FROM "{rel}"')
+        return scan
 
     def stage(self, con: duckdb.DuckDBPyConnection, table: str) -> None:
         """Create ``table`` in ``con`` holding this table's rows (``__row``, c0 … cN)."""
@@ -91,6 +140,25 @@ class SourceTable:
             con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM __incoming')
         finally:
             con.unregister("__incoming")
+
+
+def apply_scan(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    scan: ScanResult,
+    select_from: Callable[[str], str],
+) -> None:
+    """Bring a table built from one pass over a staged relation in line with ``scan``:
+    drop the note rows at its end, number its rows, add the rows staged apart.
+
+    ``select_from(relation)`` is the SELECT that makes the table's rows from a relation
+    with ``__row`` and the cells.
+    """
+    con.execute(f'DELETE FROM "{table}" WHERE rowid >= {scan.keep_rows}')
+    if scan.row_sql is not None:
+        con.execute(f'UPDATE "{table}" SET {ROW_COLUMN} = {scan.row_sql}')
+    if scan.extra is not None:
+        con.execute(f'INSERT INTO "{table}" {select_from(scan.extra)}')
 
 
 def batches_from_rows(

@@ -9,6 +9,7 @@ runs as vectorised SQL in DuckDB, never as a Python call per cell.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -52,6 +53,16 @@ def _sql_list(values: Sequence[str]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
+def _marker_regex(markers: Sequence[str]) -> str:
+    """RE2 pattern matching any marker, any case, with spaces around it.
+
+    A regular expression, not ``lower(trim(v)) IN (…)``: DuckDB turns an IN list into a
+    join that computes lower(trim(v)) for every cell, even inside a CASE branch.
+    """
+    spaces = r"[\s\x{a0}]*"
+    return f"(?i){spaces}(" + "|".join(re.escape(m) for m in markers) + f"){spaces}"
+
+
 def _months_sql() -> str:
     expr = "lower(ab_trim(v))"
     for number, names in _MONTHS:
@@ -59,8 +70,20 @@ def _months_sql() -> str:
     return f"regexp_replace({expr}, '\\s+del?\\s+', ' ', 'g')"
 
 
+_SPACE_CHARS = "' ' || chr(9) || chr(10) || chr(13) || chr(160)"
+_EDGE_SPACE = "v LIKE ' %' OR v LIKE '% ' OR v LIKE chr(160) || '%' OR v LIKE '%' || chr(160)"
+
+# Setup macros. They run on every cell of big files: the CASE guards keep the costly
+# string functions off the common path (most cells have no edge spaces and are not markers).
 MACROS = [
-    "CREATE OR REPLACE TEMP MACRO ab_trim(v) AS trim(v, ' \t\r\n' || chr(160))",
+    f"CREATE OR REPLACE TEMP MACRO ab_trim(v) AS "
+    f"CASE WHEN {_EDGE_SPACE} THEN trim(v, {_SPACE_CHARS}) ELSE v END",
+    f"CREATE OR REPLACE TEMP MACRO ab_missing(v) AS CASE WHEN v IS NULL THEN true "
+    f"WHEN strlen(v) <= 12 THEN regexp_full_match(v, '{_marker_regex(MISSING_MARKERS)}') "
+    f"ELSE false END",
+    f"CREATE OR REPLACE TEMP MACRO ab_missing_date(v) AS ab_missing(v) OR "
+    f"(CASE WHEN strlen(v) <= 12 THEN regexp_full_match(v, '{_marker_regex(DATE_SENTINELS)}') "
+    f"ELSE false END)",
     f"CREATE OR REPLACE TEMP MACRO ab_months(v) AS {_months_sql()}",
     "CREATE OR REPLACE TEMP MACRO ab_nozone(v) AS regexp_replace(regexp_replace(ab_trim(v), "
     "'(\\d)T(\\d)', '\\1 \\2'), '\\s*(GMT|UTC|Z|gmt|utc|z)$', '')",
@@ -73,6 +96,7 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
 
 
 PREPARED = {
+    "raw": "{v}",
     "trim": "ab_trim({v})",
     "lower": "lower(ab_trim({v}))",
     "months": "ab_months({v})",
@@ -92,24 +116,25 @@ class Candidate:
     type: str
     key: str  # stable id, e.g. "date:%d/%m/%Y"; kept in the schema as the column's format
     prepare: str  # which prepared form (see PREPARED) the gate and parser see
-    gate: str  # RE2 pattern the prepared text must fully match
+    gate: str  # RE2 pattern the prepared text must fully match ("" accepts anything)
     parse: str  # SQL on {p}: the typed value
     dates: bool = False  # date sentinels such as 9999-99-99 count as missing
 
     def missing_sql(self, refs: dict[str, str]) -> str:
-        lower = refs["lower"]
-        sql = f"({lower} IS NULL OR {lower} IN ({_sql_list(MISSING_MARKERS)})"
-        if self.dates:
-            sql += f" OR {lower} IN ({_sql_list(DATE_SENTINELS)})"
-        return sql + ")"
+        if "missing" in refs:  # computed once by the caller
+            return refs["missing"]
+        return f"ab_missing_date({refs['raw']})" if self.dates else f"ab_missing({refs['raw']})"
 
     def value_sql(self, refs: dict[str, str]) -> str:
         """Typed value (NULL for missing markers and for values that fail)."""
         p = refs[self.prepare]
+        value = self.parse.replace("{p}", p)
+        if not self.gate:
+            return f"CASE WHEN {self.missing_sql(refs)} THEN NULL ELSE {value} END"
         gate = self.gate.replace("'", "''")
         return (
             f"CASE WHEN {self.missing_sql(refs)} THEN NULL "
-            f"WHEN regexp_full_match({p}, '{gate}') THEN {self.parse.replace('{p}', p)} END"
+            f"WHEN regexp_full_match({p}, '{gate}') THEN {value} END"
         )
 
     def failed_sql(self, refs: dict[str, str]) -> str:
@@ -117,7 +142,7 @@ class Candidate:
         return f"(NOT {self.missing_sql(refs)} AND ({self.value_sql(refs)}) IS NULL)"
 
 
-TEXT = Candidate("text", "text", "trim", ".*", "{p}")
+TEXT = Candidate("text", "text", "trim", "", "{p}")
 
 _INT_DOT = r"[+-]?\$?\s?(\d{1,3}((,\d{3})+|( \d{3})+)|\d+)"
 _NUM_DOT = r"[+-]?\$?\s?((\d{1,3}((,\d{3})+|( \d{3})+)|\d+)(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s?%?"
@@ -138,7 +163,7 @@ NUMBER_COMMA = Candidate(
 )  # fmt: skip
 BOOLEAN = Candidate(
     "boolean", "boolean", "lower", "true|false|verdadero|falso|si|sí|no|yes",
-    "({p} IN ('true', 'verdadero', 'si', 'sí', 'yes'))",
+    "regexp_full_match({p}, 'true|verdadero|si|sí|yes')",
 )  # fmt: skip
 GEOPOINT = Candidate(
     "geopoint", "geopoint", "trim", _GEO,
@@ -213,11 +238,15 @@ class ColumnType:
         self.reason = reason
 
 
-def _code_like_sql(trimmed: str) -> str:
-    """Leading zeros ("01001", "0870") or very long digit strings mark an identifier."""
+def code_like_sql(t: str) -> str:
+    """Leading zeros ("01001", "0870") or very long digit strings mark an identifier.
+
+    Cheap forms first (an anchored regex, a byte length): it runs on every numeric cell.
+    """
     return (
-        f"regexp_full_match({trimmed}, '[+-]?0\\d+') "
-        f"OR length(regexp_replace({trimmed}, '[^0-9]', '', 'g')) > {MAX_SAFE_DIGITS}"
+        f"(regexp_matches({t}, '^[+-]?0[0-9]') OR (CASE WHEN strlen({t}) > {MAX_SAFE_DIGITS} "
+        f"THEN length(regexp_replace({t}, '[^0-9]', '', 'g')) > {MAX_SAFE_DIGITS} "
+        f"ELSE false END))"
     )
 
 
@@ -267,9 +296,11 @@ def _count_passing(
     columns = [c for c in tried if tried[c]] or list(tried)
     if not columns:
         return {}
-    prepared = ", ".join(f"{sql.replace('{v}', 'v')} AS {name}" for name, sql in PREPARED.items())
+    prepared = ", ".join(
+        f"{sql.replace('{v}', 'v')} AS {name}" for name, sql in PREPARED.items() if name != "raw"
+    )
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE ab_sample AS SELECT col, {prepared} FROM "
+        f"CREATE OR REPLACE TEMP TABLE ab_sample AS SELECT col, v AS raw, {prepared} FROM "
         f'(UNPIVOT (SELECT {", ".join(tried)} FROM "{table}" LIMIT {limit}) '
         f"ON {', '.join(tried)} INTO NAME col VALUE v)"
     )
@@ -278,7 +309,7 @@ def _count_passing(
     parts = [
         f"count(*) FILTER (WHERE NOT {TEXT.missing_sql(refs)})",
         f"count(*) FILTER (WHERE NOT {DATES[0].missing_sql(refs)})",
-        f"count(*) FILTER (WHERE {_code_like_sql('trim')})",
+        f"count(*) FILTER (WHERE {code_like_sql('trim')})",
     ]
     for c in used:
         parts.append(
@@ -323,43 +354,3 @@ def _decide(column: str, counts: _Counts, options: list[Candidate]) -> ColumnTyp
 def _wider(chosen: Candidate, other: Candidate) -> bool:
     """Whether ``other`` may replace ``chosen`` if a later row breaks it."""
     return chosen.type == "integer" and other.type == "number"
-
-
-def check_types(
-    con: duckdb.DuckDBPyConnection, table: str, decided: list[ColumnType], max_rounds: int = 4
-) -> dict[str, int]:
-    """Check every row against the chosen types, widening where too many break.
-
-    Returns the number of values per column that still fail (each a type-error).
-    """
-    failures: dict[str, int] = {}
-    for _ in range(max_rounds):
-        typed = [d for d in decided if d.type != "text"]
-        if not typed:
-            return {}
-        aggregates = []
-        for d in typed:
-            refs = prepared_refs(d.column)
-            c = d.candidate
-            code = _code_like_sql(refs["trim"]) if d.type in ("integer", "number") else "false"
-            aggregates.append(f"count(*) FILTER (WHERE NOT {c.missing_sql(refs)})")
-            aggregates.append(f"count(*) FILTER (WHERE {c.failed_sql(refs)})")
-            aggregates.append(f"count(*) FILTER (WHERE {code})")
-        row = con.execute(f'SELECT {", ".join(aggregates)} FROM "{table}"').fetchone()
-        assert row is not None
-        changed = False
-        failures = {}
-        for i, d in enumerate(typed):
-            present, failed, code_like = row[3 * i : 3 * i + 3]
-            if code_like:
-                d.fallbacks = [c for c in d.fallbacks if c.type not in ("integer", "number")]
-                d.widen("leading zeros or long digit strings past the sample: an identifier")
-                changed = True
-            elif failed > TOLERANCE * present:
-                d.widen(f"{failed} of {present} values do not fit {d.candidate.key}")
-                changed = True
-            elif failed:
-                failures[d.column] = failed
-        if not changed:
-            return failures
-    return failures

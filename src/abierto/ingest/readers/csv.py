@@ -26,14 +26,13 @@ from abierto.ingest.readers.encoding import (
     has_bare_cr,
     transcode_to_utf8,
 )
-from abierto.ingest.source import ROW_COLUMN, Note, SourceTable, cell_column
+from abierto.ingest.source import ROW_COLUMN, Note, ScanResult, SourceTable, cell_column
 
 DELIMITERS = [",", ";", "\t", "|"]
 SAMPLE_CHARS = 1 << 20
 TAIL_BYTES = 64 << 10
 NULL_MARK = "\x01"  # never in real data: lets "" mean an empty cell and NULL a missing one
-MAX_LINE_BYTES = 32 << 20
-csv.field_size_limit(MAX_LINE_BYTES)
+csv.field_size_limit(32 << 20)  # Python re-parses rejected lines; long cells are real
 
 
 def read_csv(path: Path, options: ReadOptions) -> list[SourceTable]:
@@ -86,6 +85,9 @@ def read_csv(path: Path, options: ReadOptions) -> list[SourceTable]:
         detected=detected,
         notes=notes,
         stage_into=stager.stage,
+        finish_scan=stager.finish_scan,
+        run_scan=stager.run_scan,
+        closer=stager.close,
     )
     stager.table = table
     return [table]
@@ -128,9 +130,13 @@ def _read_text(path: Path, limit: int) -> str:
 
 
 def sniff_delimiter(sample: str) -> str:
-    """The delimiter that splits the sample's lines into the most, most regular fields."""
+    """The delimiter that splits the sample's lines into the most, most regular fields.
+
+    When none splits the lines at all (a one-column file), a candidate absent from the
+    sample is used, so that commas inside the values stay part of them.
+    """
     lines = [line for line in sample.splitlines()[:200] if line.strip()]
-    best, best_score = ",", -1.0
+    best, best_score = "", -1.0
     for delimiter in DELIMITERS:
         counts = [len(r) for r in csv.reader(lines, delimiter=delimiter)]
         if not counts:
@@ -141,7 +147,9 @@ def sniff_delimiter(sample: str) -> str:
         score = frequency * width
         if score > best_score:
             best, best_score = delimiter, score
-    return best
+    if best:
+        return best
+    return next((d for d in DELIMITERS if d not in sample), ",")
 
 
 def _parse_sample(sample: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
@@ -196,67 +204,80 @@ class _Stager:
         self.note_span = note_span  # lines from the first note below the data to the end
         self.note_rows = note_rows  # non-blank lines among them
         self.table: SourceTable | None = None
+        self.view = ""
+        self.parallel = True
 
     def stage(self, con: duckdb.DuckDBPyConnection, name: str) -> None:
-        assert self.table is not None
-        raw = f"{name}__raw"
+        """A view over DuckDB's parallel CSV scan: no copy, no row numbers yet.
+
+        Each pass of the pipeline re-parses the columns it needs, which DuckDB does faster
+        than it could store and re-read them.
+        """
+        self.view = name
+        self._create_view(con, parallel=True)
         try:
-            self._load(con, raw, parallel=True)
+            con.execute(f'SELECT count(*) FROM (SELECT * FROM "{name}" LIMIT 1)').fetchall()
         except duckdb.Error as exc:
-            if "parallel" not in str(exc).lower():
-                raise UnreadableFileError(str(self.text_path), _duckdb_message(exc)) from exc
-            con.execute(f'DROP TABLE IF EXISTS "{raw}"')
-            self._load(con, raw, parallel=False)
+            self._fall_back_or_fail(con, exc)
+
+    def _create_view(self, con: duckdb.DuckDBPyConnection, *, parallel: bool) -> None:
+        self.parallel = parallel
+        source = self._read_csv_sql(parallel=parallel)
+        con.execute(f'CREATE OR REPLACE VIEW "{self.view}" AS SELECT * FROM {source}')
+
+    def _fall_back_or_fail(self, con: duckdb.DuckDBPyConnection, exc: duckdb.Error) -> None:
+        # Quoted line breaks with short rows need DuckDB's single-threaded reader.
+        if not self.parallel or "parallel" not in str(exc).lower():
+            raise UnreadableFileError(str(self.text_path), _duckdb_message(exc)) from exc
+        self._create_view(con, parallel=False)
+
+    def run_scan(self, con: duckdb.DuckDBPyConnection, sql: str) -> None:
+        """Run the pipeline's full pass, switching to the serial reader if DuckDB asks."""
+        try:
+            con.execute(sql)
+        except duckdb.Error as exc:
+            self._fall_back_or_fail(con, exc)
+            con.execute(sql)
+
+    def finish_scan(self, con: duckdb.DuckDBPyConnection, scanned: int) -> ScanResult:
+        assert self.table is not None
         total_lines, blank_lines = _scan_lines(self.text_path)
         first_data = self.skip_lines + 1
         notes_from = total_lines - self.note_span + 1 if self.note_span else total_lines + 1
         all_rejects = self._rejects(con)
         rejects = [r for r in all_rejects if r[0] < notes_from]
-        drop = self.note_rows - (len(all_rejects) - len(rejects))
-        if drop > 0:
-            con.execute(
-                f'DELETE FROM "{raw}" WHERE rowid >= (SELECT count(*) FROM "{raw}") - ?', [drop]
-            )
+        keep = scanned - max(0, self.note_rows - (len(all_rejects) - len(rejects)))
         blanks = _inner_blank_lines(blank_lines, first_data, min(notes_from, total_lines + 1))
         self.table.errors.extend(
             ValidationError("blank-row", "la fila está vacía / the row is empty", row=line)
             for line in blanks
         )
         gaps = sorted(blanks + [line for line, _, _ in rejects])
-        cells = ", ".join(cell_column(i) for i in range(self.width))
-        select = f'SELECT {_row_number_sql(first_data, gaps)} AS {ROW_COLUMN}, {cells} FROM "{raw}"'
-        if rejects:
-            fixed = self._stage_rejects(con, name, rejects)
-            select = f'{select} UNION ALL SELECT * FROM "{fixed}"'
-            self.table.needs_sort = True
-        con.execute(f'CREATE VIEW "{name}" AS {select}')
-        if self.scratch is not None:
-            self.scratch.cleanup()  # DuckDB holds the rows now
+        extra = self._stage_rejects(con, self.view, rejects) if rejects else None
+        return ScanResult(keep, _row_number_sql(first_data, gaps), extra)
 
-    def _load(self, con: duckdb.DuckDBPyConnection, raw: str, *, parallel: bool) -> None:
-        columns = {cell_column(i): "VARCHAR" for i in range(self.width)}
-        con.execute(
-            f"""CREATE TABLE "{raw}" AS SELECT * FROM read_csv(
-                $path, columns=$columns, auto_detect=false, header=false, skip=$skip,
-                delim=$delim, quote='"', escape='"', null_padding=true, nullstr=$null,
-                strict_mode=true, store_rejects=true, parallel=$parallel,
-                max_line_size=$max_line)""",
-            {
-                "path": str(self.text_path),
-                "columns": columns,
-                "skip": self.skip_lines,
-                "delim": self.delimiter,
-                "null": NULL_MARK,
-                "parallel": parallel,
-                "max_line": MAX_LINE_BYTES,
-            },
+    def _read_csv_sql(self, *, parallel: bool) -> str:
+        columns = ", ".join(f"'{cell_column(i)}': 'VARCHAR'" for i in range(self.width))
+        return (
+            f"read_csv({_literal(str(self.text_path))}, columns={{{columns}}}, "
+            f"auto_detect=false, header=false, skip={self.skip_lines}, "
+            f"delim={_literal(self.delimiter)}, quote='\"', escape='\"', null_padding=true, "
+            f"nullstr={_literal(NULL_MARK)}, strict_mode=true, store_rejects=true, "
+            f"parallel={'true' if parallel else 'false'})"
         )
 
+    def close(self) -> None:
+        if self.scratch is not None:
+            self.scratch.cleanup()
+
     def _rejects(self, con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str]]:
-        rows = con.execute(
-            "SELECT line, any_value(error_type), any_value(csv_line) FROM reject_errors "
-            "GROUP BY line ORDER BY line"
-        ).fetchall()
+        try:
+            rows = con.execute(
+                "SELECT line, any_value(error_type), any_value(csv_line) FROM reject_errors "
+                "GROUP BY line ORDER BY line"
+            ).fetchall()
+        except duckdb.CatalogException:
+            return []  # DuckDB creates the table only when something was rejected
         return [(int(line), str(kind), str(text)) for line, kind, text in rows]
 
     def _stage_rejects(
@@ -342,6 +363,10 @@ def _row_number_sql(first_line: int, gaps: list[int]) -> str:
         for n, t in sorted(((i + 1, t) for i, t in enumerate(thresholds)), reverse=True)
     )
     return f"rowid + {first_line} + CASE {cases} ELSE 0 END"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _duckdb_message(exc: duckdb.Error) -> str:

@@ -1,0 +1,160 @@
+"""The typed table: every staged row parsed once, with the flags validation needs.
+
+One pass over the staged cells computes, per row, each column's typed value, whether each
+value was present (not a missing marker), whether numeric text looks like a code, whether
+the row is blank, how many cells it had and a hash for duplicates. Every later check is an
+aggregate over this table, and the release file is written from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from abierto.ingest.source import ROW_COLUMN, ScanResult, SourceTable, apply_scan, cell_column
+from abierto.ingest.types import (
+    SQL_TYPES,
+    TOLERANCE,
+    ColumnType,
+    code_like_sql,
+    prepared_refs,
+)
+
+TYPED = "typed"
+
+
+@dataclass(slots=True)
+class TypedTable:
+    scan: ScanResult
+    failures: dict[str, int]  # staged column → values that do not fit its type
+
+
+def present(column: str) -> str:
+    return f'"__present_{column}"'
+
+
+def _code(column: str) -> str:
+    return f'"__code_{column}"'
+
+
+def _blank_sql(width: int) -> str:
+    # A CASE stops at the first cell with text, and `> ' '` (first byte past a space)
+    # settles almost every cell without a string function.
+    whens = " ".join(
+        f"WHEN {c} > ' ' OR ab_trim({c}) <> '' THEN false"
+        for c in (cell_column(i) for i in range(width))
+    )
+    return f"CASE {whens} ELSE true END" if width else "true"
+
+
+def _typed_source(
+    staged: str, source: SourceTable, decided: list[ColumnType], *, numbered: bool
+) -> str:
+    """The staged cells plus, per column, its trimmed text and missing flag, computed once."""
+    cells = [cell_column(i) for i in range(source.width)]
+    extra = []
+    for d in decided:
+        missing = "ab_missing_date" if d.candidate.dates else "ab_missing"
+        extra += [f"ab_trim({d.column}) AS t_{d.column}", f"{missing}({d.column}) AS m_{d.column}"]
+    row = ROW_COLUMN if numbered else f"NULL::BIGINT AS {ROW_COLUMN}"
+    return f'SELECT {row}, {", ".join(cells + extra)} FROM "{staged}"'
+
+
+def _selects(source: SourceTable, decided: list[ColumnType], names: list[str]) -> list[str]:
+    cells = [cell_column(i) for i in range(source.width)]
+    selects = [
+        f"{_blank_sql(source.width)} AS __blank",
+        # Short rows are padded from the right: the last cell tells whether any is missing.
+        f"{cells[-1] if cells else 'NULL'} IS NULL AS __short",
+        f"hash({', '.join(cells)}) AS __hash",
+    ]
+    for d, name in zip(decided, names, strict=True):
+        trimmed = f"t_{d.column}"
+        refs = {
+            **prepared_refs(d.column),
+            "trim": trimmed,
+            "lower": f"lower({trimmed})",
+            "missing": f"m_{d.column}",
+        }
+        c = d.candidate
+        selects.append(f'CAST({c.value_sql(refs)} AS {SQL_TYPES[c.type]}) AS "{name}"')
+        if c.type != "text":
+            selects.append(f"NOT m_{d.column} AS {present(d.column)}")
+        if c.type in ("integer", "number"):
+            selects.append(f"{code_like_sql(trimmed)} AS {_code(d.column)}")
+    return selects
+
+
+def build_typed_table(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceTable,
+    staged: str,
+    decided: list[ColumnType],
+    names: list[str],
+    max_rounds: int = 4,
+) -> TypedTable:
+    """Create ``typed`` from ``staged``, widening types where too many values break.
+
+    A type that breaks on more than TOLERANCE of a column's values, or a number column
+    found to hold codes ("0870") beyond the sample, widens and the table is rebuilt.
+    """
+    scan: ScanResult | None = None
+    failures: dict[str, int] = {}
+    for _ in range(max_rounds):
+        selects = ", ".join(_selects(source, decided, names))
+        # Readers that number rows themselves stage a __row column; the CSV view does not.
+        inner = _typed_source(staged, source, decided, numbered=source.finish_scan is None)
+        sql = f"CREATE OR REPLACE TABLE {TYPED} AS SELECT {ROW_COLUMN}, {selects} FROM ({inner})"
+        if scan is None:
+            source.scan(con, sql)
+            count = con.execute(f"SELECT count(*) FROM {TYPED}").fetchone()
+            scan = source.scanned(con, int(count[0]) if count else 0)
+        else:
+            con.execute(sql)
+        apply_scan(
+            con,
+            TYPED,
+            scan,
+            lambda rel, selects=selects: (
+                f"SELECT {ROW_COLUMN}, {selects} FROM "
+                f"({_typed_source(rel, source, decided, numbered=True)})"
+            ),
+        )
+        failures, changed = _widen_where_needed(con, decided, names)
+        if not changed:
+            break
+    assert scan is not None
+    return TypedTable(scan, failures)
+
+
+def _widen_where_needed(
+    con: duckdb.DuckDBPyConnection, decided: list[ColumnType], names: list[str]
+) -> tuple[dict[str, int], bool]:
+    typed = [(d, n) for d, n in zip(decided, names, strict=True) if d.type != "text"]
+    if not typed:
+        return {}, False
+    parts = []
+    for d, name in typed:
+        code = _code(d.column) if d.type in ("integer", "number") else "false"
+        parts += [
+            f"count(*) FILTER (WHERE {present(d.column)})",
+            f'count(*) FILTER (WHERE {present(d.column)} AND "{name}" IS NULL)',
+            f"count(*) FILTER (WHERE {code})",
+        ]
+    row = con.execute(f"SELECT {', '.join(parts)} FROM {TYPED} WHERE NOT __blank").fetchone()
+    assert row is not None
+    failures: dict[str, int] = {}
+    changed = False
+    for i, (d, _name) in enumerate(typed):
+        total, failed, code_like = row[3 * i : 3 * i + 3]
+        if code_like:
+            d.fallbacks = [c for c in d.fallbacks if c.type not in ("integer", "number")]
+            d.widen("leading zeros or long digit strings past the sample: an identifier")
+            changed = True
+        elif failed > TOLERANCE * total:
+            d.widen(f"{failed} of {total} values do not fit {d.candidate.key}")
+            changed = True
+        elif failed:
+            failures[d.column] = failed
+    return failures, changed
