@@ -140,3 +140,14 @@ def test_date_sentinels_are_missing(
     table = run(tmp_path, settings, f"fecha_def\n2020-04-01\n{cell}\n{cell}\n")
     assert types(table)["fecha_def"] == kind
     assert values(table, "fecha_def") == [dt.date(2020, 4, 1), None, None]
+
+
+def test_latitude_longitude_pairs_are_found(tmp_path: Path, settings: Settings) -> None:
+    table = run(
+        tmp_path, settings,
+        "refugio,latitud,longitud\nPrimaria,22.4989,-105.3603\nJardín,22.4981,-105.3582\n",
+    )  # fmt: skip
+    assert table.point == {"lat": "latitud", "lon": "longitud"}
+    (tmp_path / "b").mkdir()
+    plain = run(tmp_path / "b", settings, "a,b\n1.5,2.5\n")
+    assert plain.point is None

@@ -7,6 +7,7 @@ the profile of that file.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections import Counter
 from collections.abc import Callable
@@ -64,12 +65,15 @@ class TableResult:
     row_count: int
     report: Report
     parquet_path: Path | None = None
+    # A pair of number columns holding latitude and longitude: {"lat": name, "lon": name}.
+    point: dict[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "row_count": self.row_count,
             "detected": self.source.detected,
+            "point": self.point,
             "notes": [n.to_dict() for n in self.source.notes],
             "columns": [c.to_dict() for c in self.columns],
             "errors": self.report.to_dict(self.row_count)["errors"],
@@ -151,7 +155,24 @@ def process_table(
     profiles = profile_parquet(con, parquet.as_posix(), [(c.name, c.type) for c in columns])
     for column in columns:
         column.profile = profiles[column.name]
-    return TableResult(source.name, source, columns, row_count, report, parquet)
+    point = find_point_columns(columns)
+    return TableResult(source.name, source, columns, row_count, report, parquet, point)
+
+
+LATITUDE = re.compile(r"^(lat|latitud|latitude|y|coord_y)(_|$)")
+LONGITUDE = re.compile(r"^(lon|lng|long|longitud|longitude|x|coord_x)(_|$)")
+
+
+def find_point_columns(columns: list[Column]) -> dict[str, str] | None:
+    """Latitude and longitude columns, by name and by range (|lat| ≤ 90, |lon| ≤ 180)."""
+
+    def within(column: Column, limit: float) -> bool:
+        low, high = column.profile.get("min"), column.profile.get("max")
+        return column.type == "number" and low is not None and -limit <= low <= high <= limit
+
+    lat = next((c for c in columns if LATITUDE.match(c.name) and within(c, 90)), None)
+    lon = next((c for c in columns if LONGITUDE.match(c.name) and within(c, 180)), None)
+    return {"lat": lat.name, "lon": lon.name} if lat and lon else None
 
 
 def _final_names(titles: list[str], renames: dict[str, str]) -> list[str]:

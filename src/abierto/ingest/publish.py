@@ -153,7 +153,7 @@ def _record_release(
         checksum=checksum,
         size_bytes=table.parquet_path.stat().st_size,
         row_count=table.row_count,
-        schema={"columns": schema_columns},
+        schema={"columns": schema_columns, "point": table.point},
         profile={c["name"]: c["profile"] for c in columns},
         report=report,
         diff=schema_diff(_with_profiles(previous), columns) if previous else None,

@@ -239,14 +239,11 @@ class ColumnType:
 
 
 def code_like_sql(t: str) -> str:
-    """Leading zeros ("01001", "0870") or very long digit strings mark an identifier.
-
-    Cheap forms first (an anchored regex, a byte length): it runs on every numeric cell.
-    """
+    """Leading zeros ("01001", "0870") or digit strings too long for a float mark an
+    identifier. Cheap forms first: it runs on every numeric cell."""
     return (
         f"(regexp_matches({t}, '^[+-]?0[0-9]') OR (CASE WHEN strlen({t}) > {MAX_SAFE_DIGITS} "
-        f"THEN length(regexp_replace({t}, '[^0-9]', '', 'g')) > {MAX_SAFE_DIGITS} "
-        f"ELSE false END))"
+        f"THEN regexp_full_match({t}, '[+-]?[0-9]{{{MAX_SAFE_DIGITS + 1},}}') ELSE false END))"
     )
 
 
