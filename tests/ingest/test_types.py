@@ -151,3 +151,16 @@ def test_latitude_longitude_pairs_are_found(tmp_path: Path, settings: Settings) 
     (tmp_path / "b").mkdir()
     plain = run(tmp_path / "b", settings, "a,b\n1.5,2.5\n")
     assert plain.point is None
+
+
+def test_identifier_titles_stay_text(tmp_path: Path, settings: Settings) -> None:
+    table = run(
+        tmp_path, settings,
+        "Clave INEGI,Código postal,Folio,Población,id\n"
+        "14039,44100,7,1385629,1\n14120,45010,8,1476491,2\n",
+    )  # fmt: skip
+    assert types(table) == {
+        "clave_inegi": "text", "codigo_postal": "text", "folio": "text",
+        "poblacion": "integer", "id": "text",
+    }  # fmt: skip
+    assert values(table, "clave_inegi") == ["14039", "14120"]

@@ -24,8 +24,14 @@ from abierto.ingest.readers import ReadOptions, read_tables
 from abierto.ingest.report import Report
 from abierto.ingest.source import ROW_COLUMN, SourceTable, cell_column
 from abierto.ingest.typed import TYPED, build_typed_table, present
-from abierto.ingest.types import ColumnType, infer_types, install_macros
+from abierto.ingest.types import (
+    ColumnType,
+    infer_types,
+    install_macros,
+    keep_identifiers_as_text,
+)
 from abierto.query.duck import connect
+from abierto.query.sql import literal
 from abierto.settings import Settings
 
 STAGE = "staged"
@@ -135,6 +141,7 @@ def process_table(
         [cell_column(i) for i in all_columns],
         decimal_comma_hint=source.detected.get("delimiter") == ";",
     )
+    keep_identifiers_as_text(decided, names)
     progress(f"{source.name}: convirtiendo y validando / parsing and validating")
     typed = build_typed_table(con, source, STAGE, decided, names)
     report = Report()
@@ -337,5 +344,5 @@ def _write_parquet(
     order = f" ORDER BY {ROW_COLUMN}" if ordered else ""
     con.execute(
         f"COPY (SELECT {selects} FROM {TYPED} WHERE NOT __blank{order}) "
-        f"TO '{parquet.as_posix()}' (FORMAT parquet, COMPRESSION zstd)"
+        f"TO {literal(parquet.as_posix())} (FORMAT parquet, COMPRESSION zstd)"
     )

@@ -8,6 +8,8 @@ from typing import Any
 
 import duckdb
 
+from abierto.query.sql import ident, literal
+
 TOP_VALUES = 5
 SAMPLE_VALUES = 5
 
@@ -26,10 +28,10 @@ def profile_parquet(
     con: duckdb.DuckDBPyConnection, path: str, columns: list[tuple[str, str]]
 ) -> dict[str, dict[str, Any]]:
     """Profile of each (name, type) column of the Parquet file at ``path``."""
-    source = f"read_parquet('{path}')"
+    source = f"read_parquet({literal(path)})"
     parts = ["count(*)"]
     for name, kind in columns:
-        q = f'"{name}"'
+        q = ident(name)
         ordered = kind != "geopoint"
         parts += [
             f"count({q})",
@@ -61,7 +63,7 @@ def _top_values(
     if not present or kind == "geopoint" or distinct > 0.9 * present:
         return []
     rows = con.execute(
-        f'SELECT "{name}", count(*) AS n FROM {source} WHERE "{name}" IS NOT NULL '
+        f"SELECT {ident(name)}, count(*) AS n FROM {source} WHERE {ident(name)} IS NOT NULL "
         f"GROUP BY 1 ORDER BY n DESC, 1 LIMIT {TOP_VALUES}"
     ).fetchall()
     return [{"value": jsonable(v), "count": n} for v, n in rows]
@@ -69,7 +71,7 @@ def _top_values(
 
 def _sample(con: duckdb.DuckDBPyConnection, source: str, name: str) -> list[Any]:
     rows = con.execute(
-        f'SELECT DISTINCT "{name}" FROM (SELECT "{name}" FROM {source} '
-        f'WHERE "{name}" IS NOT NULL LIMIT 1000) LIMIT {SAMPLE_VALUES}'
+        f"SELECT DISTINCT {ident(name)} FROM (SELECT {ident(name)} FROM {source} "
+        f"WHERE {ident(name)} IS NOT NULL LIMIT 1000) LIMIT {SAMPLE_VALUES}"
     ).fetchall()
     return [jsonable(r[0]) for r in rows]

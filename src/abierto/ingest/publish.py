@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from abierto.catalog.models import Dataset, Release, Resource
+from abierto.catalog.models import Dataset, Release, Resource, utcnow
 from abierto.catalog.services import (
     get_or_create_dataset,
     get_or_create_organization,
@@ -108,6 +108,7 @@ def publish(
                     session, store, resource, table, request.path.name, source_hash, added_blobs
                 )
                 result.releases.append(release)
+            dataset.modified_at = utcnow()
             session.flush()
     except BaseException:
         for key in added_blobs:

@@ -348,6 +348,25 @@ def _decide(column: str, counts: _Counts, options: list[Candidate]) -> ColumnTyp
     return ColumnType(column, first, fallbacks, "all sampled values fit")
 
 
+IDENTIFIER_WORDS = ("clave", "cve", "codigo", "folio", "id", "cp", "rfc", "curp", "ubigeo", "ruc")
+
+
+def keep_identifiers_as_text(decided: list[ColumnType], names: list[str]) -> None:
+    """Integer columns whose name says they hold keys ("Clave INEGI", "Código postal",
+    "folio") stay text: the next release may bring "09015", and a type that flips
+    between releases would break every user of the column."""
+    for d, name in zip(decided, names, strict=True):
+        words = name.split("_")
+        named_key = (
+            words[0] in IDENTIFIER_WORDS
+            or words[0].startswith(("clave", "codigo", "cve"))
+            or words[-1] in ("id", "clave", "cve")
+        )
+        if d.type == "integer" and named_key:
+            d.candidate, d.fallbacks = TEXT, []
+            d.reason = "the title names an identifier"
+
+
 def _wider(chosen: Candidate, other: Candidate) -> bool:
     """Whether ``other`` may replace ``chosen`` if a later row breaks it."""
     return chosen.type == "integer" and other.type == "number"

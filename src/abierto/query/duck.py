@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 
+from abierto.query.sql import literal
 from abierto.settings import Settings
 
 
@@ -15,7 +16,7 @@ def connect(settings: Settings, database: str | Path = ":memory:") -> duckdb.Duc
     scratch.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(database))
     con.execute(f"SET memory_limit = '{settings.duckdb_memory_mb}MB'")
-    con.execute(f"SET temp_directory = '{scratch.as_posix()}'")
+    con.execute(f"SET temp_directory = {literal(scratch.as_posix())}")
     if settings.duckdb_threads:
         con.execute(f"SET threads = {int(settings.duckdb_threads)}")
     con.execute("SET preserve_insertion_order = true")

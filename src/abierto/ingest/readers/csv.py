@@ -27,6 +27,7 @@ from abierto.ingest.readers.encoding import (
     transcode_to_utf8,
 )
 from abierto.ingest.source import ROW_COLUMN, Note, ScanResult, SourceTable, cell_column
+from abierto.query.sql import literal
 
 DELIMITERS = [",", ";", "\t", "|"]
 SAMPLE_CHARS = 1 << 20
@@ -259,10 +260,10 @@ class _Stager:
     def _read_csv_sql(self, *, parallel: bool) -> str:
         columns = ", ".join(f"'{cell_column(i)}': 'VARCHAR'" for i in range(self.width))
         return (
-            f"read_csv({_literal(str(self.text_path))}, columns={{{columns}}}, "
+            f"read_csv({literal(str(self.text_path))}, columns={{{columns}}}, "
             f"auto_detect=false, header=false, skip={self.skip_lines}, "
-            f"delim={_literal(self.delimiter)}, quote='\"', escape='\"', null_padding=true, "
-            f"nullstr={_literal(NULL_MARK)}, strict_mode=true, store_rejects=true, "
+            f"delim={literal(self.delimiter)}, quote='\"', escape='\"', null_padding=true, "
+            f"nullstr={literal(NULL_MARK)}, strict_mode=true, store_rejects=true, "
             f"parallel={'true' if parallel else 'false'})"
         )
 
@@ -291,7 +292,7 @@ class _Stager:
         titles = self.table.titles
         placeholders = ", ".join("?" * (self.width + 1))
         for line, kind, text in rejects:
-            cells: list[str | None] = list(next(csv.reader([text], delimiter=self.delimiter), []))
+            cells: list[str | None] = list(_parse_line(text, self.delimiter))
             self.table.errors.extend(_reject_errors(line, kind, text, cells, titles))
             cells = (cells + [None] * self.width)[: self.width]
             con.execute(f'INSERT INTO "{fixed}" VALUES ({placeholders})', [line, *cells])
@@ -332,6 +333,14 @@ def _inner_blank_lines(blanks: list[int], first_data: int, end: int) -> list[int
     return inner
 
 
+def _parse_line(text: str, delimiter: str) -> list[str]:
+    """Cells of one rejected record, read leniently (a stray quote must not lose data)."""
+    try:
+        return next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    except csv.Error:
+        return text.split(delimiter)
+
+
 def _reject_errors(
     line: int, kind: str, text: str, cells: list[str], titles: list[str]
 ) -> list[ValidationError]:
@@ -363,10 +372,6 @@ def _row_number_sql(first_line: int, gaps: list[int]) -> str:
         for n, t in sorted(((i + 1, t) for i, t in enumerate(thresholds)), reverse=True)
     )
     return f"rowid + {first_line} + CASE {cases} ELSE 0 END"
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _duckdb_message(exc: duckdb.Error) -> str:

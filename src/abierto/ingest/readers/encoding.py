@@ -50,7 +50,8 @@ def detect_encoding(path: Path, forced: str | None = None) -> EncodingGuess:
     if forced:
         codecs.lookup(forced)  # raises LookupError for unknown names
         return EncodingGuess(forced, 1.0, "given by the publisher")
-    head = path.open("rb").read(4)
+    with path.open("rb") as f:
+        head = f.read(4)
     if head.startswith(codecs.BOM_UTF8):
         return EncodingGuess("utf-8-sig", 1.0, "UTF-8 byte order mark")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

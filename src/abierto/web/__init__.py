@@ -1,0 +1,1 @@
+"""The web portal and JSON API."""

@@ -1,0 +1,62 @@
+"""The web portal and the JSON API, as one FastAPI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import abierto
+from abierto.app_context import AppContext
+from abierto.settings import Settings
+from abierto.web import api, downloads, pages
+from abierto.web.schemas import Health
+from abierto.web.templating import render
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The application for ``settings``; one AppContext, closed when the server stops."""
+    context = AppContext.create(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            context.close()
+
+    app = FastAPI(
+        title="abierto",
+        description="Datos abiertos de gobierno / open government data.",
+        version=abierto.__version__,
+        lifespan=lifespan,
+    )
+    app.state.context = context
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(pages.router)
+    app.include_router(downloads.router)
+    app.include_router(api.router)
+    app.add_api_route("/healthz", healthz, response_model=Health, tags=["health"])
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    return app
+
+
+def healthz() -> Health:
+    return Health(status="ok")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """A Spanish-first HTML page for unknown pages; the API keeps JSON errors."""
+    assert isinstance(exc, StarletteHTTPException)
+    wants_html = not request.url.path.startswith("/api/") and exc.status_code == 404
+    if wants_html:
+        return render(request, "404.html", {}, status_code=404)
+    return await http_exception_handler(request, exc)

@@ -1,0 +1,130 @@
+"""Read-side catalog queries for anonymous visitors.
+
+Every query here applies the one visibility rule: a dataset is shown only when it is
+public and published. Pages, the API and downloads all go through these functions, so the
+rule lives in one place (logins and per-user visibility will extend ``visible``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from abierto.catalog.models import Dataset, Release, Resource
+
+
+def visible() -> ColumnElement[bool]:
+    """The SQL condition for datasets an anonymous visitor may see."""
+    return and_(Dataset.private.is_(False), Dataset.state == "published")
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetListing:
+    dataset: Dataset
+    last_release_at: dt.datetime | None
+    row_count: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceRelease:
+    dataset: Dataset
+    resource: Resource
+    release: Release
+
+
+def _latest_per_dataset() -> Select:
+    """Per dataset: the date of its newest release and the rows of its resources' latest."""
+    latest = (
+        select(Release.resource_id, func.max(Release.number).label("number"))
+        .group_by(Release.resource_id)
+        .subquery()
+    )
+    return (
+        select(
+            Resource.dataset_id.label("dataset_id"),
+            func.max(Release.created_at).label("last_release_at"),
+            func.sum(Release.row_count).label("row_count"),
+        )
+        .join(latest, latest.c.resource_id == Resource.id)
+        .join(
+            Release,
+            and_(Release.resource_id == latest.c.resource_id, Release.number == latest.c.number),
+        )
+        .group_by(Resource.dataset_id)
+    )
+
+
+def count_datasets(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Dataset).where(visible())) or 0
+
+
+def list_datasets(session: Session, limit: int = 100, offset: int = 0) -> list[DatasetListing]:
+    """Visible datasets, the most recently released first."""
+    stats = _latest_per_dataset().subquery()
+    rows = session.execute(
+        select(Dataset, stats.c.last_release_at, stats.c.row_count)
+        .outerjoin(stats, stats.c.dataset_id == Dataset.id)
+        .where(visible())
+        .options(joinedload(Dataset.organization))
+        .order_by(
+            stats.c.last_release_at.desc().nulls_last(),
+            Dataset.modified_at.desc(),
+            Dataset.slug,
+        )
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return [
+        DatasetListing(dataset, last, None if rows_ is None else int(rows_))
+        for dataset, last, rows_ in rows
+    ]
+
+
+def get_dataset(session: Session, slug: str) -> Dataset | None:
+    """A visible dataset with its organization, resources and every release loaded."""
+    return session.scalar(
+        select(Dataset)
+        .where(Dataset.slug == slug, visible())
+        .options(
+            joinedload(Dataset.organization),
+            selectinload(Dataset.resources).selectinload(Resource.releases),
+        )
+    )
+
+
+def get_release(session: Session, release_id: str) -> ResourceRelease | None:
+    """A release of a visible dataset."""
+    release = session.scalar(
+        select(Release)
+        .join(Resource, Release.resource_id == Resource.id)
+        .join(Dataset, Resource.dataset_id == Dataset.id)
+        .where(Release.id == release_id, visible())
+        .options(joinedload(Release.resource).joinedload(Resource.dataset))
+    )
+    if release is None:
+        return None
+    return ResourceRelease(release.resource.dataset, release.resource, release)
+
+
+def find_release(
+    session: Session, slug: str, resource_name: str, number: int | None = None
+) -> ResourceRelease | None:
+    """Release ``number`` (the latest when None) of a resource of a visible dataset."""
+    dataset = get_dataset(session, slug)
+    if dataset is None:
+        return None
+    resource = next((r for r in dataset.resources if r.name == resource_name), None)
+    if resource is None or not resource.releases:
+        return None
+    if number is None:
+        return ResourceRelease(dataset, resource, resource.releases[-1])
+    release = next((r for r in resource.releases if r.number == number), None)
+    return None if release is None else ResourceRelease(dataset, resource, release)
+
+
+def latest(resource: Resource) -> Release | None:
+    """The newest release of a loaded resource (releases are ordered by number)."""
+    return resource.releases[-1] if resource.releases else None
