@@ -13,10 +13,8 @@ import pytest
 from abierto.app_context import AppContext
 from abierto.db import Database
 from abierto.settings import Settings
+from tests.realdata import REALDATA
 
-REALDATA = Path(
-    os.environ.get("ABIERTO_REALDATA", Path(__file__).resolve().parents[2] / "shared" / "realdata")
-)
 PG_ADMIN_URL = os.environ.get("ABIERTO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 

@@ -16,17 +16,11 @@ from abierto.ingest.errors import UnreadableFileError
 from abierto.ingest.readers import ReadOptions, read_tables
 from abierto.ingest.readers.excel import ENCRYPTED, read_excel, render
 from abierto.ingest.source import SourceTable
-
-REALDATA = Path(
-    os.environ.get("ABIERTO_REALDATA", Path(__file__).resolve().parents[3] / "shared" / "realdata")
-)
+from tests.realdata import real_file
 
 
 def real(name: str) -> Path:
-    path = REALDATA / "excel" / name
-    if not path.is_file():
-        pytest.skip(f"real-data file {path} is absent (set ABIERTO_REALDATA to its folder)")
-    return path
+    return real_file("excel", name)
 
 
 @functools.cache

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +15,11 @@ from abierto.ingest.errors import UnreadableFileError
 from abierto.ingest.readers import ReadOptions, read_tables
 from abierto.ingest.readers.json import read_json, render
 from abierto.ingest.source import SourceTable
-
-REALDATA = Path(os.environ.get("ABIERTO_REALDATA", "/work/shared/realdata"))
+from tests.realdata import real_file
 
 
 def real_json(name: str) -> Path:
-    path = REALDATA / "catalog" / name
-    if not path.is_file():
-        pytest.skip(f"real-data file {path} is absent (set ABIERTO_REALDATA to its folder)")
-    return path
+    return real_file("catalog", name)
 
 
 def only_table(path: Path) -> SourceTable:

@@ -13,15 +13,11 @@ from abierto.ingest.errors import UnreadableFileError
 from abierto.ingest.readers import ReadOptions, read_tables
 from abierto.ingest.readers.pdf import read_pdf
 from abierto.ingest.source import SourceTable
-
-REALDATA = Path(os.environ.get("ABIERTO_REALDATA", "/work/shared/realdata"))
+from tests.realdata import real_file
 
 
 def real_pdf(name: str) -> Path:
-    path = REALDATA / "pdf" / name
-    if not path.is_file():
-        pytest.skip(f"real-data file {path} is absent (set ABIERTO_REALDATA to its folder)")
-    return path
+    return real_file("pdf", name)
 
 
 def rows_of(table: SourceTable) -> list[dict]:

@@ -1,6 +1,5 @@
 """`abierto inspect` on every real government file: a table with a report, or a clear error."""
 
-import os
 from pathlib import Path
 
 import pytest
@@ -8,10 +7,8 @@ import pytest
 from abierto.ingest.errors import UnreadableFileError
 from abierto.ingest.pipeline import inspect_file
 from abierto.settings import Settings
+from tests.realdata import REALDATA
 
-REALDATA = Path(
-    os.environ.get("ABIERTO_REALDATA", Path(__file__).resolve().parents[3] / "shared" / "realdata")
-)
 FILES = sorted(p for p in REALDATA.rglob("*") if p.is_file() and p.name != "SOURCES.md")
 EXPECTED_ERRORS = {
     "mx_inegi_indicadores_export_is_html.csv": "HTML",

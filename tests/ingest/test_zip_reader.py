@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import importlib
 import json
-import os
 import zipfile
 from pathlib import Path
 
@@ -16,8 +15,8 @@ from abierto.ingest.errors import UnreadableFileError
 from abierto.ingest.readers import ReadOptions, archive, read_tables
 from abierto.ingest.readers.archive import read_zip
 from abierto.ingest.source import SourceTable
+from tests.realdata import real_file
 
-REALDATA = Path(os.environ.get("ABIERTO_REALDATA", "/work/shared/realdata"))
 MB = 1 << 20
 
 
@@ -122,9 +121,7 @@ def test_csv_member(tmp_path: Path, workdir: Path) -> None:
 
 
 def test_pdf_member(tmp_path: Path) -> None:
-    pdf = REALDATA / "pdf" / "mx_ssa_casos_sospechosos_covid19_2020-03-16.pdf"
-    if not pdf.is_file():
-        pytest.skip(f"real-data file {pdf} is absent (set ABIERTO_REALDATA to its folder)")
+    pdf = real_file("pdf", "mx_ssa_casos_sospechosos_covid19_2020-03-16.pdf")
     path = tmp_path / "reportes.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.write(pdf, "reportes/sospechosos.pdf")
