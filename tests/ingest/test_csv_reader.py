@@ -127,3 +127,14 @@ def test_zapopan_classic_mac_line_endings(realdata: Path) -> None:
     assert table.detected["encoding"] == "mac-roman"
     assert len(rows) == 2258
     assert table.width == 14
+
+
+def test_missing_cells_are_counted_exactly_past_the_listed_rows(tmp_path: Path, settings) -> None:
+    from abierto.ingest.pipeline import inspect_file
+
+    path = tmp_path / "short.csv"
+    path.write_text("a,b,c\n" + "".join(f"{i},x\n" if i % 2 else f"{i},x,y\n" for i in range(400)))
+    [table] = inspect_file(path, settings)
+    assert table.report.counts["missing-cell"] == 200
+    listed = [e for e in table.report.errors if e.type == "missing-cell"]
+    assert len(listed) == 100 and listed[0].row == 3 and listed[0].column == "c"

@@ -147,10 +147,17 @@ def process_table(
     report = Report()
     for error in source.errors:
         report.add(error)
-    kept, row_count = _check_structure(con, source, names, report)
-    kept_decided = [decided[i] for i in kept]
-    kept_names = [names[i] for i in kept]
-    _report_type_errors(con, source, kept_decided, kept_names, typed.failures, report)
+    kept, row_count, short_rows = _check_structure(con, source, names, report)
+    failing = [(decided[i], names[i]) for i in kept if decided[i].column in typed.failures]
+    examples = {d.column: _failed_rows(con, d.column, name) for d, name in failing}
+    shorts = _rows_where(con, "__short AND NOT __blank") if short_rows else []
+    wanted = {h for rows in [*examples.values(), shorts] for _, h in rows}
+    raw = _raw_rows(con, source.width, wanted)
+    _report_missing_cells(con, source, short_rows, shorts, raw, report)
+    for d, name in failing:
+        _report_type_errors(
+            source, d, name, typed.failures[d.column], examples[d.column], raw, report
+        )
     _report_duplicates(con, report)
     columns = [
         Column(names[i], source.titles[i], decided[i].type, decided[i].candidate.key, i)
@@ -190,8 +197,9 @@ def _final_names(titles: list[str], renames: dict[str, str]) -> list[str]:
 
 def _check_structure(
     con: duckdb.DuckDBPyConnection, source: SourceTable, names: list[str], report: Report
-) -> tuple[list[int], int]:
-    """Blank rows, missing cells and header problems; returns kept columns and row count.
+) -> tuple[list[int], int, int]:
+    """Blank rows and header problems; returns the kept columns, the row count and the
+    number of rows shorter than the header.
 
     A column with no title and no value at all (a trailing delimiter, a phantom range)
     is dropped; one with values but no title is kept and reported.
@@ -207,9 +215,7 @@ def _check_structure(
     kept = [i for i in range(width) if source.titles[i].strip() or filled[i]]
     _report_headers(source, kept, report)
     _list_rows(con, report, "blank-row", blank, "__blank", "fila vacía / empty row")
-    if short_rows:
-        _report_missing_cells(con, source, report)
-    return kept, total - blank
+    return kept, total - blank, short_rows
 
 
 def _list_rows(
@@ -240,84 +246,84 @@ def _report_headers(source: SourceTable, kept: list[int], report: Report) -> Non
             report.add(ValidationError("duplicate-header", message, header_row, title))
 
 
-def _report_missing_cells(
-    con: duckdb.DuckDBPyConnection, source: SourceTable, report: Report
-) -> None:
-    """Cells absent from rows shorter than the header (a rare case: one more pass)."""
-    cells = [cell_column(i) for i in range(source.width)]
-    present_cells = " + ".join(f"({c} IS NOT NULL)::INTEGER" for c in cells)
-    hashes = f"SELECT __hash FROM {TYPED} WHERE __short AND NOT __blank"
-    counts = dict(
-        con.execute(
-            f'SELECT hash({", ".join(cells)}) AS h, any_value({present_cells}) FROM "{STAGE}" '
-            f"WHERE {cells[-1]} IS NULL AND hash({', '.join(cells)}) IN ({hashes}) GROUP BY h"
-        ).fetchall()
-    )
-    rows = con.execute(
-        f"SELECT {ROW_COLUMN}, __hash FROM {TYPED} WHERE __short AND NOT __blank ORDER BY 1"
+def _rows_where(con: duckdb.DuckDBPyConnection, condition: str) -> list[tuple[int, int]]:
+    """(row number, row hash) of the first rows of the typed table meeting ``condition``."""
+    return con.execute(
+        f"SELECT {ROW_COLUMN}, __hash FROM {TYPED} WHERE {condition} ORDER BY 1 LIMIT 100"
     ).fetchall()
-    report.add_count("missing-cell", sum(source.width - counts.get(h, 0) for _, h in rows))
-    for line, row_hash in rows[:100]:
-        for index in range(counts.get(row_hash, 0), source.width):
-            title = source.titles[index] or f"#{index + 1}"
+
+
+def _failed_rows(con: duckdb.DuckDBPyConnection, column: str, name: str) -> list[tuple[int, int]]:
+    return _rows_where(con, f'{present(column)} AND "{name}" IS NULL')
+
+
+def _raw_rows(con: duckdb.DuckDBPyConnection, width: int, hashes: set[int]) -> dict[int, tuple]:
+    """The original cells of the rows with these hashes, found again in one pass (the
+    staged relation has no row numbers; the row hash the typed table keeps finds them)."""
+    if not hashes:
+        return {}
+    cells = ", ".join(cell_column(i) for i in range(width))
+    rows = con.execute(
+        f'SELECT hash({cells}) AS h, {cells} FROM "{STAGE}" '
+        f"WHERE hash({cells}) IN ({', '.join(map(str, hashes))})"
+    ).fetchall()
+    return {row[0]: row[1:] for row in rows}
+
+
+def _report_missing_cells(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceTable,
+    short_rows: int,
+    shorts: list[tuple[int, int]],
+    raw: dict[int, tuple],
+    report: Report,
+) -> None:
+    """Cells absent from rows shorter than the header, listed for the first 100 rows."""
+    missing = 0
+    for line, row_hash in shorts:
+        cells = raw.get(row_hash, ())
+        present_cells = sum(c is not None for c in cells)
+        missing += source.width - present_cells
+        for index in range(present_cells, source.width):
             report.add(
                 ValidationError(
                     "missing-cell", "a la fila le falta esta celda / the row lacks this cell",
-                    row=line, column=title,
+                    row=line, column=source.titles[index] or f"#{index + 1}",
                 ),
                 counted=False,
             )  # fmt: skip
+    if short_rows > len(shorts):  # more than were listed: count them all in one pass
+        cells = [cell_column(i) for i in range(source.width)]
+        absent = " + ".join(f"({c} IS NULL)::INTEGER" for c in cells)
+        row = con.execute(f'SELECT sum({absent}) FROM "{STAGE}" WHERE {cells[-1]} IS NULL')
+        missing = int((row.fetchone() or [0])[0] or 0)
+    report.add_count("missing-cell", missing)
 
 
 def _report_type_errors(
-    con: duckdb.DuckDBPyConnection,
     source: SourceTable,
-    decided: list[ColumnType],
-    names: list[str],
-    failures: dict[str, int],
+    decided: ColumnType,
+    name: str,
+    count: int,
+    rows: list[tuple[int, int]],
+    raw: dict[int, tuple],
     report: Report,
 ) -> None:
-    for d, name in zip(decided, names, strict=True):
-        count = failures.get(d.column)
-        if not count:
-            continue
-        title = source.titles[int(d.column[1:])] or name
-        report.add_count("type-error", count)
-        rows = con.execute(
-            f"SELECT {ROW_COLUMN}, __hash FROM {TYPED} WHERE {present(d.column)} "
-            f'AND "{name}" IS NULL ORDER BY 1 LIMIT 100'
-        ).fetchall()
-        raw = _raw_values(con, d.column, [h for _, h in rows])
-        for line, row_hash in rows:
-            value = raw.get(row_hash)
-            report.add(
-                ValidationError(
-                    "type-error",
-                    f"{value!r} no es {d.type} / is not {d.type} ({d.candidate.key}); "
-                    "se publica vacío / published as empty",
-                    row=line, column=title, value=value,
-                ),
-                counted=False,
-            )  # fmt: skip
-
-
-def _raw_values(con: duckdb.DuckDBPyConnection, column: str, hashes: list[int]) -> dict:
-    """The original text of a column in the rows with these hashes (rows carry no number
-    in the staged relation, so the row hash finds them again in one filtered pass)."""
-    if not hashes:
-        return {}
-    cells = ", ".join(cell_column(i) for i in range(_width(con)))
-    return dict(
-        con.execute(
-            f'SELECT hash({cells}) AS h, any_value({column}) FROM "{STAGE}" '
-            f"WHERE hash({cells}) IN ({', '.join(map(str, hashes))}) GROUP BY h"
-        ).fetchall()
-    )
-
-
-def _width(con: duckdb.DuckDBPyConnection) -> int:
-    columns = [r[0] for r in con.execute(f'DESCRIBE "{STAGE}"').fetchall()]
-    return sum(1 for c in columns if c != ROW_COLUMN)
+    index = int(decided.column[1:])
+    title = source.titles[index] or name
+    report.add_count("type-error", count)
+    for line, row_hash in rows:
+        cells = raw.get(row_hash)
+        value = cells[index] if cells else None
+        report.add(
+            ValidationError(
+                "type-error",
+                f"{value!r} no es {decided.type} / is not {decided.type} "
+                f"({decided.candidate.key}); se publica vacío / published as empty",
+                row=line, column=title, value=value,
+            ),
+            counted=False,
+        )  # fmt: skip
 
 
 def _report_duplicates(con: duckdb.DuckDBPyConnection, report: Report) -> None:

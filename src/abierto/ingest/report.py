@@ -27,7 +27,8 @@ class Report:
             self.errors.append(error)
 
     def add_count(self, error_type: str, count: int) -> None:
-        self.counts[error_type] += count
+        if count:
+            self.counts[error_type] += count
 
     @property
     def error_count(self) -> int:
