@@ -49,10 +49,6 @@ _MONTHS = [
 ]
 
 
-def _sql_list(values: Sequence[str]) -> str:
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
-
-
 def _marker_regex(markers: Sequence[str]) -> str:
     """RE2 pattern matching any marker, any case, with spaces around it.
 
@@ -201,7 +197,6 @@ DATES = [
     _date("%d %m %Y", rf"{_D} {_M} {_Y4}", months=True),
     _date("%d/%m/%Y", rf"{_D}/{_M}/{_Y4}", months=True),
 ]
-_TIME = r"\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?"
 DATETIMES = [
     _datetime("%Y-%m-%d %H:%M:%S", rf"{_Y4}-{_M}-{_D} \d{{1,2}}:\d{{2}}:\d{{2}}"),
     _datetime("%Y-%m-%d %H:%M:%S.%f", rf"{_Y4}-{_M}-{_D} \d{{1,2}}:\d{{2}}:\d{{2}}\.\d{{1,6}}"),
@@ -215,9 +210,6 @@ def candidates(decimal_comma_hint: bool) -> list[Candidate]:
     """Every candidate, most specific first; the order breaks ties."""
     numbers = [NUMBER_COMMA, NUMBER_DOT] if decimal_comma_hint else [NUMBER_DOT, NUMBER_COMMA]
     return [BOOLEAN, INTEGER, *numbers, *DATES, *DATETIMES, GEOPOINT]
-
-
-CANDIDATES_BY_KEY = {c.key: c for c in [*candidates(False), TEXT]}
 
 
 @dataclass(slots=True)

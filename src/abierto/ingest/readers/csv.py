@@ -13,6 +13,7 @@ import io
 import re
 import tempfile
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -207,6 +208,7 @@ class _Stager:
         self.table: SourceTable | None = None
         self.view = ""
         self.parallel = True
+        self.lines: Future[tuple[int, list[int]]] | None = None
 
     def stage(self, con: duckdb.DuckDBPyConnection, name: str) -> None:
         """A view over DuckDB's parallel CSV scan: no copy, no row numbers yet.
@@ -215,6 +217,10 @@ class _Stager:
         than it could store and re-read them.
         """
         self.view = name
+        # Where the empty lines are is read by Python while DuckDB parses (it frees the GIL).
+        scanner = ThreadPoolExecutor(max_workers=1)
+        self.lines = scanner.submit(_scan_lines, self.text_path)
+        scanner.shutdown(wait=False)
         self._create_view(con, parallel=True)
         try:
             con.execute(f'SELECT count(*) FROM (SELECT * FROM "{name}" LIMIT 1)').fetchall()
@@ -242,7 +248,8 @@ class _Stager:
 
     def finish_scan(self, con: duckdb.DuckDBPyConnection, scanned: int) -> ScanResult:
         assert self.table is not None
-        total_lines, blank_lines = _scan_lines(self.text_path)
+        assert self.lines is not None, "stage() comes before finish_scan()"
+        total_lines, blank_lines = self.lines.result()
         first_data = self.skip_lines + 1
         notes_from = total_lines - self.note_span + 1 if self.note_span else total_lines + 1
         all_rejects = self._rejects(con)
