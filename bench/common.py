@@ -165,4 +165,5 @@ def machine_info() -> dict[str, object]:
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
         "memory_gb": round(psutil.virtual_memory().total / 1024**3, 1),
+        "loadavg_1m": round(os.getloadavg()[0], 2),
     }

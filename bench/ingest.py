@@ -385,6 +385,7 @@ class ToolResult:
     errors: dict[str, int] | None = None
     note: str = ""
     stderr_tail: str = ""
+    walls_s: list[float] = field(default_factory=list)
 
 
 def _worker_cmd(name: str, *args: str | Path) -> list[str]:
@@ -429,18 +430,21 @@ def run_duckdb(ds: Dataset, work: Path, timeout: float) -> ToolResult:
     info = _parse_json_tail(m.stdout) or {}
     res.rows_reported = info.get("rows")
     res.output_mb = dir_size(dst) / MB
-    res.note = "read_csv() defaults -> Parquet"
+    res.note = "read_csv(null_padding=true), types sniffed, -> Parquet"
     return res
 
 
 def _abierto_errors(document: dict[str, Any] | None) -> dict[str, int] | None:
     """Error counts by type from `abierto publish --json`."""
-    if not document or not document.get("releases"):
+    releases = document.get("releases") if isinstance(document, dict) else None
+    if not isinstance(releases, list) or not releases:
         return None
     counts: dict[str, int] = {}
-    for release in document["releases"]:
-        for kind, n in release["report"]["counts"].items():
-            counts[kind] = counts.get(kind, 0) + n
+    for release in releases:
+        found = ((release or {}).get("report") or {}).get("counts") or {}
+        for kind, n in found.items():
+            if isinstance(n, int):
+                counts[kind] = counts.get(kind, 0) + n
     return counts
 
 
@@ -455,8 +459,9 @@ def run_abierto(ds: Dataset, work: Path, timeout: float, extra: list[str]) -> To
     res = _base_result("abierto", m, ds.rows)
     document = _parse_json_tail(m.stdout)
     res.errors = _abierto_errors(document)
-    if document and document.get("releases"):
-        res.rows_reported = sum(r["row_count"] for r in document["releases"])
+    if document and isinstance(document.get("releases"), list):
+        counts = [r.get("row_count") for r in document["releases"] if isinstance(r, dict)]
+        res.rows_reported = sum(c for c in counts if isinstance(c, int)) or None
     res.output_mb = dir_size(home) / MB
     res.note = "publish" + (" " + " ".join(extra) if extra else "")
     return res
@@ -588,12 +593,14 @@ def print_report(ds: Dataset, results: dict[str, ToolResult], ratios: dict[str, 
             console.print(f"[red]{res.tool} stderr (tail):[/]\n{res.stderr_tail}")
 
 
-def write_json(out: Path, ds: Dataset, results: dict[str, ToolResult], ratios: Any) -> Path:
+def write_json(
+    out: Path, ds: Dataset, results: dict[str, ToolResult], ratios: Any, machine: dict[str, Any]
+) -> Path:
     path = out / "ingest-results.json"
     doc = {
         "benchmark": "ingest",
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": machine_info(),
+        "machine": machine | {"loadavg_1m_after": machine_info()["loadavg_1m"]},
         "dataset": asdict(ds) | {"path": str(ds.path)},
         "tools": {name: asdict(res) for name, res in results.items()},
         "ratios": ratios,
@@ -615,6 +622,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=3600, help="seconds per tool")
     p.add_argument("--abierto-arg", action="append", default=[], help="extra publish argument")
     p.add_argument("--keep", action="store_true", help="keep tool outputs in <out>/work")
+    p.add_argument("--repeat", type=int, default=1, help="runs per tool; the fastest is kept")
     p.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     unknown = set(filter(None, args.skip.split(","))) - set(TOOLS)
@@ -635,14 +643,41 @@ def run_tools(args: argparse.Namespace, ds: Dataset) -> dict[str, ToolResult]:
     }
     results: dict[str, ToolResult] = {}
     for name in TOOLS:
-        if name in skip:
-            continue
-        print(f"running {name} ...", file=sys.stderr, flush=True)
-        warm_cache(ds.path)
-        results[name] = runners[name]()
+        if name not in skip:
+            results[name] = best_of(name, runners[name], ds, max(args.repeat, 1))
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return results
+
+
+def best_of(name: str, runner: Callable[[], ToolResult], ds: Dataset, repeat: int) -> ToolResult:
+    """Run a tool `repeat` times; keep the fastest clean run (or the last failure)."""
+    runs: list[ToolResult] = []
+    for attempt in range(1, repeat + 1):
+        print(f"running {name} ({attempt}/{repeat}) ...", file=sys.stderr, flush=True)
+        warm_cache(ds.path)
+        runs.append(runner())
+        if runs[-1].status != "ok":
+            return runs[-1]
+    best = min(runs, key=lambda r: r.full_wall_s or float("inf"))
+    best.walls_s = [r.full_wall_s for r in runs if r.full_wall_s is not None]
+    if repeat > 1:
+        walls = ", ".join(f"{w:.2f}" for w in best.walls_s)
+        best.note = f"fastest of {repeat} runs ({walls} s). {best.note}".strip()
+    return best
+
+
+def warn_if_busy() -> dict[str, object]:
+    """Machine facts before the runs; say so if other work is loading the CPUs."""
+    info = machine_info()
+    load, cpus = float(info.get("loadavg_1m") or 0), int(info.get("cpus") or 1)
+    if load > 0.25 * cpus:
+        print(
+            f"warning: load average {load:.2f} on {cpus} CPUs before starting; other processes "
+            "will inflate the times (use --repeat to keep the fastest of several runs)",
+            file=sys.stderr,
+        )
+    return info
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -651,10 +686,11 @@ def main(argv: list[str] | None = None) -> int:
         return run_worker(args.worker[0], args.worker[1:])
     print(f"preparing {args.rows:,}-row dataset in {args.out} ...", file=sys.stderr, flush=True)
     ds = ensure_dataset(args.out, args.rows)
+    machine = warn_if_busy()
     results = run_tools(args, ds)
     ratios = compute_ratios(results)
     print_report(ds, results, ratios)
-    print(f"results: {write_json(args.out, ds, results, ratios)}")
+    print(f"results: {write_json(args.out, ds, results, ratios, machine)}")
     return 0 if all(r.status == "ok" for r in results.values()) else 1
 
 
