@@ -214,20 +214,14 @@ def _check_structure(
     filled = row[3:]
     kept = [i for i in range(width) if source.titles[i].strip() or filled[i]]
     _report_headers(source, kept, report)
-    _list_rows(con, report, "blank-row", blank, "__blank", "fila vacía / empty row")
+    _report_blank_rows(con, blank, report)
     return kept, total - blank, short_rows
 
 
-def _list_rows(
-    con: duckdb.DuckDBPyConnection, report: Report, kind: str, count: int, where: str, text: str
-) -> None:
-    if not count:
-        return
-    report.add_count(kind, count)
-    for (line,) in con.execute(
-        f"SELECT {ROW_COLUMN} FROM {TYPED} WHERE {where} ORDER BY 1 LIMIT 100"
-    ).fetchall():
-        report.add(ValidationError(kind, text, row=line), counted=False)
+def _report_blank_rows(con: duckdb.DuckDBPyConnection, count: int, report: Report) -> None:
+    report.add_count("blank-row", count)
+    for line, _hash in _rows_where(con, "__blank") if count else []:
+        report.add(ValidationError("blank-row", "fila vacía / empty row", row=line), counted=False)
 
 
 def _report_headers(source: SourceTable, kept: list[int], report: Report) -> None:

@@ -39,7 +39,8 @@ csv.field_size_limit(32 << 20)  # Python re-parses rejected lines; long cells ar
 
 def read_csv(path: Path, options: ReadOptions) -> list[SourceTable]:
     guess = detect_encoding(path, options.encoding)
-    text_path, scratch = _utf8_copy(path, guess, options)
+    bare_cr = has_bare_cr(path)
+    text_path, scratch = _utf8_copy(path, guess, bare_cr, options)
     sample = _read_text(text_path, SAMPLE_CHARS)
     if not sample.strip():
         raise UnreadableFileError(str(path), "the file holds no text")
@@ -63,7 +64,7 @@ def read_csv(path: Path, options: ReadOptions) -> list[SourceTable]:
         "encoding_reason": guess.reason,
         "delimiter": delimiter,
         "header_row": lines_after[header_index],
-        "line_endings": "CR (classic Mac)" if scratch and has_bare_cr(path) else None,
+        "line_endings": "CR (classic Mac)" if bare_cr else None,
     }
     detected = {k: v for k, v in detected.items() if v is not None}
     notes = [
@@ -108,10 +109,11 @@ def _table_width(header_width: int, rows: list[list[str]]) -> int:
 
 
 def _utf8_copy(
-    path: Path, guess: EncodingGuess, options: ReadOptions
+    path: Path, guess: EncodingGuess, bare_cr: bool, options: ReadOptions
 ) -> tuple[Path, tempfile.TemporaryDirectory | None]:
-    """The file itself when DuckDB can read it as is, else a UTF-8 copy in scratch space."""
-    if guess.encoding in ("utf-8", "ascii") and not has_bare_cr(path):
+    """The file itself when DuckDB can read it as is, else a UTF-8 copy in scratch space
+    (another encoding, or classic Mac line endings, which DuckDB does not split on)."""
+    if guess.is_utf8 and not bare_cr:
         return path, None
     scratch = tempfile.TemporaryDirectory(prefix="abierto-csv-", dir=options.workdir)
     target = Path(scratch.name) / "utf8.csv"
