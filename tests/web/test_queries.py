@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from abierto.app_context import AppContext
+from abierto.accounts.permissions import ANONYMOUS
 from abierto.web import queries
 from tests.web.conftest import OBRAS_V1, OBRAS_V2, SECRET, hide, publish_csv
 
@@ -18,18 +19,20 @@ def test_listing_and_visibility(context: AppContext, tmp_path: Path) -> None:
     hide(context, "secreto", private=True)
     hide(context, "borrador", draft=True)
     with context.db.session() as session:
-        listings = queries.list_datasets(session)
+        listings = queries.list_datasets(session, ANONYMOUS)
         assert [x.dataset.slug for x in listings] == ["nuevo", "obras"]
         assert [x.row_count for x in listings] == [1, 4]
         assert all(isinstance(x.row_count, int) for x in listings)
         assert listings[0].dataset.organization.slug == "jalisco"
-        assert queries.count_datasets(session) == 2
-        assert queries.list_datasets(session, limit=1, offset=1)[0].dataset.slug == "obras"
-        assert queries.get_dataset(session, "secreto") is None
-        assert queries.get_dataset(session, "borrador") is None
-        assert queries.get_release(session, secret) is None
-        found = queries.get_release(session, obras_v2)
+        assert queries.count_datasets(session, ANONYMOUS) == 2
+        assert (
+            queries.list_datasets(session, ANONYMOUS, limit=1, offset=1)[0].dataset.slug == "obras"
+        )
+        assert queries.get_dataset(session, ANONYMOUS, "secreto") is None
+        assert queries.get_dataset(session, ANONYMOUS, "borrador") is None
+        assert queries.get_release(session, ANONYMOUS, secret) is None
+        found = queries.get_release(session, ANONYMOUS, obras_v2)
         assert found is not None and found.dataset.slug == "obras"
-        assert queries.find_release(session, "obras", "data", 1) is not None
-        assert queries.find_release(session, "obras", "data", 3) is None
-        assert queries.find_release(session, "secreto", "data") is None
+        assert queries.find_release(session, ANONYMOUS, "obras", "data", 1) is not None
+        assert queries.find_release(session, ANONYMOUS, "obras", "data", 3) is None
+        assert queries.find_release(session, ANONYMOUS, "secreto", "data") is None

@@ -6,7 +6,17 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from abierto.db import Base
@@ -20,6 +30,21 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+dataset_tag = Table(
+    "dataset_tag",
+    Base.metadata,
+    Column("dataset_id", ForeignKey("dataset.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+dataset_theme = Table(
+    "dataset_theme",
+    Base.metadata,
+    Column("dataset_id", ForeignKey("dataset.id", ondelete="CASCADE"), primary_key=True),
+    Column("theme_id", ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
 class Organization(Base):
     """A publisher: a federal agency, a state or a municipal government."""
 
@@ -31,6 +56,9 @@ class Organization(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     level: Mapped[str] = mapped_column(String(20), default="other")  # federal|state|municipal
     place_key: Mapped[str | None] = mapped_column(String(10))  # INEGI key, e.g. "14120"
+    logo_url: Mapped[str | None] = mapped_column(String(500))
+    homepage: Mapped[str | None] = mapped_column(String(500))
+    contact_email: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
 
     datasets: Mapped[list[Dataset]] = relationship(back_populates="organization")
@@ -45,16 +73,48 @@ class Dataset(Base):
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     organization_id: Mapped[str] = mapped_column(ForeignKey("organization.id"), index=True)
     title: Mapped[str] = mapped_column(String(300))
-    description: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")  # Markdown
     private: Mapped[bool] = mapped_column(default=False)
     state: Mapped[str] = mapped_column(String(20), default="published")  # draft|published
+    license_id: Mapped[str | None] = mapped_column(String(50))  # a key of catalog.licenses
+    frequency: Mapped[str | None] = mapped_column(String(20))  # a key of catalog.vocab.FREQUENCIES
+    temporal_start: Mapped[dt.date | None] = mapped_column(Date)
+    temporal_end: Mapped[dt.date | None] = mapped_column(Date)
+    spatial: Mapped[str | None] = mapped_column(String(300))  # place name or INEGI key
+    contact_name: Mapped[str | None] = mapped_column(String(300))
+    contact_email: Mapped[str | None] = mapped_column(String(300))
+    language: Mapped[str] = mapped_column(String(10), default="es")
+    view_count: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     modified_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     organization: Mapped[Organization] = relationship(back_populates="datasets")
     resources: Mapped[list[Resource]] = relationship(
-        back_populates="dataset", order_by="Resource.position"
+        back_populates="dataset", order_by="Resource.position", cascade="all, delete-orphan"
     )
+    tags: Mapped[list[Tag]] = relationship(secondary=dataset_tag, order_by="Tag.name")
+    themes: Mapped[list[Theme]] = relationship(secondary=dataset_theme, order_by="Theme.slug")
+
+
+class Tag(Base):
+    """A free keyword (dcat:keyword), shared between datasets."""
+
+    __tablename__ = "tag"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+
+class Theme(Base):
+    """A curated category (dcat:theme), shown on the home page; CKAN calls these groups."""
+
+    __tablename__ = "theme"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name_es: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
 
 
 class Resource(Base):
@@ -68,11 +128,17 @@ class Resource(Base):
     name: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(20), default="table")  # table|file|link
     position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str | None] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str | None] = mapped_column(String(2000))  # link resources
+    format: Mapped[str | None] = mapped_column(String(20))  # "CSV", "PDF", … for file/link
+    # Publisher-written column descriptions, by machine name; they outlive releases.
+    column_descriptions: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
 
     dataset: Mapped[Dataset] = relationship(back_populates="resources")
     releases: Mapped[list[Release]] = relationship(
-        back_populates="resource", order_by="Release.number"
+        back_populates="resource", order_by="Release.number", cascade="all, delete-orphan"
     )
 
 
@@ -108,3 +174,22 @@ class Release(Base):
     @property
     def columns(self) -> list[dict[str, Any]]:
         return list(self.schema.get("columns", []))
+
+
+class ActivityEvent(Base):
+    """Who did what, when: the audit trail and the source of activity feeds."""
+
+    __tablename__ = "activity_event"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[str | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    verb: Mapped[str] = mapped_column(String(50))  # "dataset.created", "release.published", …
+    organization_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    # Kept when the dataset is deleted (data holds its slug and title).
+    dataset_id: Mapped[str | None] = mapped_column(
+        ForeignKey("dataset.id", ondelete="SET NULL"), index=True
+    )
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)

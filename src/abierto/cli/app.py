@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from abierto.cli import render
+from abierto.cli.users import users_app
 from abierto.ingest.errors import UnreadableFileError
 from abierto.ingest.readers import ReadOptions
 from abierto.settings import load_settings
@@ -18,6 +19,7 @@ from abierto.settings import load_settings
 app = typer.Typer(help="abierto: publica datos abiertos / publish open data.", no_args_is_help=True)
 db_app = typer.Typer(help="Metadata database.")
 app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
 console = Console()
 errors = Console(stderr=True)
 

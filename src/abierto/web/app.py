@@ -15,7 +15,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import abierto
 from abierto.app_context import AppContext
 from abierto.settings import Settings
-from abierto.web import api, downloads, pages
+from abierto.web import (
+    accounts_views,
+    api,
+    api_rows,
+    api_sql,
+    downloads,
+    pages,
+    publish_views,
+    search_views,
+)
+from abierto.web.auth import CsrfCookieMiddleware
 from abierto.web.schemas import Health
 from abierto.web.templating import render
 
@@ -41,9 +51,18 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.context = context
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(pages.router)
-    app.include_router(downloads.router)
-    app.include_router(api.router)
+    app.add_middleware(CsrfCookieMiddleware)
+    for module in (
+        pages,
+        search_views,
+        accounts_views,
+        publish_views,
+        downloads,
+        api,
+        api_rows,
+        api_sql,
+    ):
+        app.include_router(module.router)
     app.add_api_route("/healthz", healthz, response_model=Health, tags=["health"])
     app.add_exception_handler(StarletteHTTPException, _http_error)
     return app

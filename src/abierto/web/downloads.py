@@ -9,9 +9,11 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import FileResponse, StreamingResponse
 from sqlalchemy.orm import Session
 
+from abierto.accounts.permissions import Actor
 from abierto.app_context import AppContext
 from abierto.catalog.services import slugify
 from abierto.web import queries
+from abierto.web.auth import ActorDep
 from abierto.web.data import export_csv, stream_and_remove
 from abierto.web.deps import ContextDep, SessionDep
 
@@ -22,9 +24,14 @@ ReleaseNumber = Query(None, ge=1, description="A release number; the latest when
 
 
 def _release_file(
-    context: AppContext, session: Session, slug: str, resource_name: str, number: int | None
+    context: AppContext,
+    session: Session,
+    actor: Actor,
+    slug: str,
+    resource_name: str,
+    number: int | None,
 ) -> tuple[queries.ResourceRelease, Path]:
-    found = queries.find_release(session, slug, resource_name, number)
+    found = queries.find_release(session, actor, slug, resource_name, number)
     if found is None:
         raise HTTPException(status_code=404)
     path = context.store.local_path(found.release.blob_key)
@@ -49,9 +56,10 @@ def download_parquet(
     resource_name: str,
     session: SessionDep,
     context: ContextDep,
+    actor: ActorDep,
     release: int | None = ReleaseNumber,
 ) -> FileResponse:
-    found, path = _release_file(context, session, slug, resource_name, release)
+    found, path = _release_file(context, session, actor, slug, resource_name, release)
     return FileResponse(path, media_type=PARQUET_TYPE, filename=_filename(found, "parquet"))
 
 
@@ -65,9 +73,10 @@ def download_csv(
     resource_name: str,
     session: SessionDep,
     context: ContextDep,
+    actor: ActorDep,
     release: int | None = ReleaseNumber,
 ) -> StreamingResponse:
-    found, path = _release_file(context, session, slug, resource_name, release)
+    found, path = _release_file(context, session, actor, slug, resource_name, release)
     exported = export_csv(context.settings, path, found.release.columns)
     chunks, size = stream_and_remove(exported)
     disposition = f'attachment; filename="{_filename(found, "csv")}"'

@@ -1,7 +1,7 @@
 """Page text in Spanish first, English on request (``?lang=en``).
 
-A small dictionary for now; a message catalog (gettext/Babel) can replace it without
-changing the templates, which only call ``t(key)``.
+Messages live in ``abierto.web.messages``, one module per area of the portal, each a
+dict of key → (Spanish, English). Templates only call ``t(key)``.
 """
 
 from __future__ import annotations
@@ -10,59 +10,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from abierto.ingest.errors import ERROR_TYPES
+from abierto.web.messages import MESSAGES
 
 LANGUAGES = ("es", "en")
 DEFAULT_LANGUAGE = "es"
 
-MESSAGES: dict[str, tuple[str, str]] = {
-    "site.name": ("abierto", "abierto"),
-    "site.tagline": ("Datos abiertos de gobierno", "Open government data"),
-    "nav.home": ("Conjuntos de datos", "Datasets"),
-    "nav.api": ("API", "API"),
-    "home.title": ("Conjuntos de datos publicados", "Published datasets"),
-    "home.empty": ("Todavía no hay conjuntos de datos publicados.", "No datasets yet."),
-    "home.count": ("conjuntos de datos", "datasets"),
-    "field.title": ("Título", "Title"),
-    "field.organization": ("Organización", "Organization"),
-    "field.last_release": ("Última versión", "Last release"),
-    "field.rows": ("Filas", "Rows"),
-    "field.date": ("Fecha", "Date"),
-    "field.version": ("Versión", "Release"),
-    "dataset.resources": ("Recursos", "Resources"),
-    "dataset.no_release": ("Este recurso aún no tiene versiones.", "No releases yet."),
-    "dataset.release": ("Versión", "Release"),
-    "dataset.published": ("publicada el", "published on"),
-    "dataset.download": ("Descargar", "Download"),
-    "dataset.dictionary": ("Diccionario de datos", "Data dictionary"),
-    "dataset.preview": ("Vista previa", "Preview"),
-    "dataset.preview_note": ("Primeras {n} filas de {total}.", "First {n} rows of {total}."),
-    "dataset.preview_missing": ("Vista previa no disponible.", "Preview not available."),
-    "dataset.report": ("Reporte de validación", "Validation report"),
-    "dataset.errors_listed": ("Primeros errores", "First errors"),
-    "dataset.history": ("Historial de versiones", "Release history"),
-    "dataset.first_release": ("Primera versión", "First release"),
-    "dataset.breaking": ("incompatible", "breaking"),
-    "dataset.notes": ("Notas del archivo", "Notes in the file"),
-    "column.title": ("Columna", "Column"),
-    "column.name": ("Nombre", "Name"),
-    "column.type": ("Tipo", "Type"),
-    "column.nulls": ("Vacíos", "Nulls"),
-    "column.distinct": ("Distintos", "Distinct"),
-    "column.min": ("Mínimo", "Min"),
-    "column.max": ("Máximo", "Max"),
-    "error.type": ("Tipo de error", "Error type"),
-    "error.count": ("Cantidad", "Count"),
-    "error.row": ("Fila", "Row"),
-    "error.column": ("Columna", "Column"),
-    "error.message": ("Detalle", "Detail"),
-    "notfound.title": ("Página no encontrada", "Page not found"),
-    "notfound.body": (
-        "No encontramos lo que buscas. Puede que el conjunto de datos no exista o no sea público.",
-        "We could not find that. The dataset may not exist or may not be public.",
-    ),
-    "notfound.back": ("Volver al inicio", "Back to the home page"),
-    "lang.switch": ("English", "Español"),
-}
 
 Translator = Callable[..., str]
 

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from abierto.app_context import AppContext
 from abierto.catalog.models import Dataset, Release, Resource
 from abierto.web import queries
+from abierto.web.auth import ActorDep
 from abierto.web.data import PREVIEW_ROWS, Preview, read_preview
 from abierto.web.deps import ContextDep, SessionDep
 from abierto.web.schemas import download_url
@@ -36,9 +37,11 @@ class ResourceView:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep, page: int = Query(1, ge=1)) -> HTMLResponse:
-    total = queries.count_datasets(session)
-    listings = queries.list_datasets(session, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+def home(
+    request: Request, session: SessionDep, actor: ActorDep, page: int = Query(1, ge=1)
+) -> HTMLResponse:
+    total = queries.count_datasets(session, actor)
+    listings = queries.list_datasets(session, actor, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     pages = max(1, -(-total // PAGE_SIZE))
     return render(
         request,
@@ -49,9 +52,9 @@ def home(request: Request, session: SessionDep, page: int = Query(1, ge=1)) -> H
 
 @router.get("/datasets/{slug}", response_class=HTMLResponse)
 def dataset_page(
-    request: Request, slug: str, session: SessionDep, context: ContextDep
+    request: Request, slug: str, session: SessionDep, context: ContextDep, actor: ActorDep
 ) -> HTMLResponse:
-    dataset = queries.get_dataset(session, slug)
+    dataset = queries.get_dataset(session, actor, slug)
     if dataset is None:
         raise HTTPException(status_code=404)
     views = [_resource_view(context, dataset, r) for r in dataset.resources]

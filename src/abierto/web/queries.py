@@ -1,8 +1,8 @@
-"""Read-side catalog queries for anonymous visitors.
+"""Read-side catalog queries, always for one actor.
 
-Every query here applies the one visibility rule: a dataset is shown only when it is
-public and published. Pages, the API and downloads all go through these functions, so the
-rule lives in one place (logins and per-user visibility will extend ``visible``).
+Every query here applies the one read rule, ``permissions.readable_datasets``: visitors see
+public, published datasets; members of an organization also its private and draft ones.
+Pages, the API and downloads all go through these functions.
 """
 
 from __future__ import annotations
@@ -10,15 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from abierto.accounts.permissions import Actor, readable_datasets
 from abierto.catalog.models import Dataset, Release, Resource
-
-
-def visible() -> ColumnElement[bool]:
-    """The SQL condition for datasets an anonymous visitor may see."""
-    return and_(Dataset.private.is_(False), Dataset.state == "published")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,17 +53,22 @@ def _latest_per_dataset() -> Select:
     )
 
 
-def count_datasets(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Dataset).where(visible())) or 0
+def count_datasets(session: Session, actor: Actor) -> int:
+    return (
+        session.scalar(select(func.count()).select_from(Dataset).where(readable_datasets(actor)))
+        or 0
+    )
 
 
-def list_datasets(session: Session, limit: int = 100, offset: int = 0) -> list[DatasetListing]:
+def list_datasets(
+    session: Session, actor: Actor, limit: int = 100, offset: int = 0
+) -> list[DatasetListing]:
     """Visible datasets, the most recently released first."""
     stats = _latest_per_dataset().subquery()
     rows = session.execute(
         select(Dataset, stats.c.last_release_at, stats.c.row_count)
         .outerjoin(stats, stats.c.dataset_id == Dataset.id)
-        .where(visible())
+        .where(readable_datasets(actor))
         .options(joinedload(Dataset.organization))
         .order_by(
             stats.c.last_release_at.desc().nulls_last(),
@@ -83,11 +84,11 @@ def list_datasets(session: Session, limit: int = 100, offset: int = 0) -> list[D
     ]
 
 
-def get_dataset(session: Session, slug: str) -> Dataset | None:
+def get_dataset(session: Session, actor: Actor, slug: str) -> Dataset | None:
     """A visible dataset with its organization, resources and every release loaded."""
     return session.scalar(
         select(Dataset)
-        .where(Dataset.slug == slug, visible())
+        .where(Dataset.slug == slug, readable_datasets(actor))
         .options(
             joinedload(Dataset.organization),
             selectinload(Dataset.resources).selectinload(Resource.releases),
@@ -95,13 +96,13 @@ def get_dataset(session: Session, slug: str) -> Dataset | None:
     )
 
 
-def get_release(session: Session, release_id: str) -> ResourceRelease | None:
+def get_release(session: Session, actor: Actor, release_id: str) -> ResourceRelease | None:
     """A release of a visible dataset."""
     release = session.scalar(
         select(Release)
         .join(Resource, Release.resource_id == Resource.id)
         .join(Dataset, Resource.dataset_id == Dataset.id)
-        .where(Release.id == release_id, visible())
+        .where(Release.id == release_id, readable_datasets(actor))
         .options(joinedload(Release.resource).joinedload(Resource.dataset))
     )
     if release is None:
@@ -110,10 +111,10 @@ def get_release(session: Session, release_id: str) -> ResourceRelease | None:
 
 
 def find_release(
-    session: Session, slug: str, resource_name: str, number: int | None = None
+    session: Session, actor: Actor, slug: str, resource_name: str, number: int | None = None
 ) -> ResourceRelease | None:
     """Release ``number`` (the latest when None) of a resource of a visible dataset."""
-    dataset = get_dataset(session, slug)
+    dataset = get_dataset(session, actor, slug)
     if dataset is None:
         return None
     resource = next((r for r in dataset.resources if r.name == resource_name), None)

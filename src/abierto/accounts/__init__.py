@@ -1,0 +1,1 @@
+"""Users, memberships, sessions, API tokens and the one permission function."""
