@@ -114,7 +114,8 @@ class CsrfCookieMiddleware:
                     samesite="lax",
                     secure=scope.get("scheme") == "https",
                 )
-                message["headers"] = [*message.get("headers", []), *cookie.raw_headers]
+                cookies = [h for h in cookie.raw_headers if h[0] == b"set-cookie"]
+                message["headers"] = [*message.get("headers", []), *cookies]
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
+from abierto.web.auth import CSRF_FIELD, csrf_token, get_actor
 from abierto.web.data import format_cell
 from abierto.web.i18n import DEFAULT_LANGUAGE, error_label, localized, pick_language, translator
 
@@ -73,5 +74,8 @@ def render(
         "switch_url": _switch_url(request, lang),
         "localized": lambda text: localized(text, lang),
         "error_label": lambda kind: error_label(kind, lang),
+        "actor": get_actor(request),
+        "csrf_token": csrf_token(request),
+        "csrf_field": CSRF_FIELD,
     }
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
