@@ -1,0 +1,1 @@
+"""Other catalogs' vocabularies: CKAN's Action API dictionaries, DCAT, data.json."""

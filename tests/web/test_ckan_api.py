@@ -1,0 +1,138 @@
+"""The CKAN Action API v3, driven by the real ckanapi client against a live server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from ckanapi import NotFound, RemoteCKAN, ValidationError
+
+from tests.web.conftest import XSS, Portal
+
+
+@pytest.fixture
+def ckan(portal: Portal) -> RemoteCKAN:
+    with RemoteCKAN(portal.url, user_agent="abierto-tests") as remote:
+        yield remote
+
+
+def test_envelope_and_status(client: httpx.Client) -> None:
+    response = client.get("/api/3/action/status_show")
+    body = response.json()
+    assert response.status_code == 200
+    assert body["success"] is True
+    assert body["help"].endswith("/api/3/action/help_show?name=status_show")
+    assert body["result"]["ckan_version"].startswith("2.")
+    assert "datastore" in body["result"]["extensions"]
+
+
+def test_unknown_action_and_not_found_shapes(client: httpx.Client) -> None:
+    unknown = client.get("/api/3/action/no_such_action")
+    assert unknown.status_code == 400
+    assert unknown.json()["success"] is False
+    missing = client.get("/api/3/action/package_show", params={"id": "nada"})
+    assert missing.status_code == 404
+    assert missing.json()["error"]["__type"] == "Not Found Error"
+    invalid = client.post("/api/3/action/package_show", json={})
+    assert invalid.status_code == 409
+    assert invalid.json()["error"]["__type"] == "Validation Error"
+    assert "id" in invalid.json()["error"]
+
+
+def test_package_list_and_show_hide_private_and_drafts(ckan: RemoteCKAN) -> None:
+    names = ckan.action.package_list()
+    assert "obras" in names and "trampa" in names
+    assert "secreto" not in names and "borrador" not in names
+    obras = ckan.action.package_show(id="obras")
+    assert obras["name"] == "obras"
+    assert obras["organization"]["name"] == "zapopan"
+    [resource] = obras["resources"]
+    assert resource["datastore_active"] is True
+    assert resource["format"] == "CSV"
+    with pytest.raises(NotFound):
+        ckan.action.package_show(id="secreto")
+    with pytest.raises(NotFound):
+        ckan.action.package_show(id="borrador")
+    with pytest.raises(ValidationError):
+        ckan.action.package_show()
+
+
+def test_resource_show_and_download_url(ckan: RemoteCKAN, client: httpx.Client) -> None:
+    resource_id = ckan.action.package_show(id="obras")["resources"][0]["id"]
+    resource = ckan.action.resource_show(id=resource_id)
+    assert resource["package_id"] == ckan.action.package_show(id="obras")["id"]
+    download = client.get(resource["url"])
+    assert download.status_code == 200
+    assert download.text.splitlines()[0].startswith("municipio")
+
+
+def test_private_resource_is_not_found(ckan: RemoteCKAN, portal: Portal) -> None:
+    secret_release = portal.release_ids["secreto"][0]
+    from abierto.app_context import AppContext
+    from abierto.catalog.models import Release
+
+    context = AppContext.create(portal.settings)
+    try:
+        with context.db.session() as session:
+            resource_id = session.get(Release, secret_release).resource_id
+    finally:
+        context.close()
+    with pytest.raises(NotFound):
+        ckan.action.resource_show(id=resource_id)
+
+
+def test_organizations_groups_tags_licences(ckan: RemoteCKAN) -> None:
+    assert "zapopan" in ckan.action.organization_list()
+    [org] = [o for o in ckan.action.organization_list(all_fields=True) if o["name"] == "zapopan"]
+    assert org["package_count"] == 2  # obras and trampa; secreto and borrador are hidden
+    shown = ckan.action.organization_show(id="zapopan", include_datasets=True)
+    assert sorted(p["name"] for p in shown["packages"]) == ["obras", "trampa"]
+    assert isinstance(ckan.action.group_list(), list)
+    assert isinstance(ckan.action.tag_list(), list)
+    licences = {lic["id"]: lic for lic in ckan.action.license_list()}
+    assert licences["cc-by-4.0"]["od_conformance"] == "approved"
+    assert licences["other-closed"]["is_okd_compliant"] is False
+
+
+def test_current_package_list_with_resources(ckan: RemoteCKAN) -> None:
+    packages = ckan.action.current_package_list_with_resources(limit=10)
+    names = [p["name"] for p in packages]
+    assert set(names) == {"obras", "trampa"}
+    assert all(p["resources"] for p in packages)
+
+
+def test_titles_are_data_not_markup(ckan: RemoteCKAN) -> None:
+    assert ckan.action.package_show(id="trampa")["title"] == f"Trampa {XSS}"
+
+
+def test_ckanapi_dump_datasets(portal: Portal, tmp_path: Path) -> None:
+    """`ckanapi dump datasets --all` (the real command line) dumps every public package."""
+    out = tmp_path / "dump.jsonl"
+    bin_dir = Path(sys.executable).parent  # ckanapi starts its workers as `ckanapi` from PATH
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    done = subprocess.run(
+        [
+            str(bin_dir / "ckanapi"),
+            "dump",
+            "datasets",
+            "--all",
+            "-q",
+            "-O",
+            str(out),
+            "-r",
+            portal.url,
+        ],
+        timeout=120,
+        capture_output=True,
+        env=env,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(r["name"] for r in records) == ["obras", "trampa"]
+    assert all(r["resources"][0]["datastore_active"] for r in records)
