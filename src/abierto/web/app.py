@@ -20,6 +20,8 @@ from abierto.web import (
     api,
     api_rows,
     api_sql,
+    ckan_actions,
+    ckan_api,
     downloads,
     pages,
     publish_views,
@@ -30,6 +32,9 @@ from abierto.web.schemas import Health
 from abierto.web.templating import render
 
 STATIC_DIR = Path(__file__).parent / "static"
+
+
+CKAN_ACTION_MODULES = (ckan_actions,)  # importing them registers their actions
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -61,6 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
         api,
         api_rows,
         api_sql,
+        ckan_api,
     ):
         app.include_router(module.router)
     app.add_api_route("/healthz", healthz, response_model=Health, tags=["health"])
