@@ -124,6 +124,8 @@ class Compiler:
         if isinstance(value, bool):
             return _Expr(self.bind(value), "boolean")
         if isinstance(value, int | float):
+            if hint == "text":  # folio = 4 on a text code column compares as text
+                return _Expr(self.bind(str(value)), "text")
             return _Expr(self.bind(float(value), "DOUBLE"), "number")
         cast = SQL_TYPES.get(hint or "")
         return _Expr(self.bind(value, cast), hint if cast else "text")
