@@ -26,6 +26,7 @@ from abierto.web import (
     pages,
     publish_views,
     search_views,
+    soda,
 )
 from abierto.web.auth import CsrfCookieMiddleware
 from abierto.web.schemas import Health
@@ -67,6 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
         api_rows,
         api_sql,
         ckan_api,
+        soda,
     ):
         app.include_router(module.router)
     app.add_api_route("/healthz", healthz, response_model=Health, tags=["health"])
