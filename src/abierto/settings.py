@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     duckdb_threads: int = 0  # 0: one per core
     max_upload_mb: int = 2048
     secret_key: str = "change-me"
+    # Requests per client (API token, else IP address) on the API, downloads and pages,
+    # in the `limits` notation ("1200/minute"); empty turns limiting off. The counters live
+    # in memory by default, in Redis when several processes serve ("redis://host:6379/0").
+    rate_limit: str = "1200/minute"
+    rate_limit_storage: str = "memory://"
 
     def model_post_init(self, context: Any) -> None:
         self.home = self.home.expanduser().resolve()

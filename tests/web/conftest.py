@@ -107,7 +107,7 @@ def _serve(settings: Settings) -> tuple[uvicorn.Server, threading.Thread, str]:
 @pytest.fixture(scope="session")
 def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     root = tmp_path_factory.mktemp("portal")
-    settings = Settings(home=root / "home")
+    settings = Settings(home=root / "home", rate_limit="100000/minute")
     ids = _publish_fixtures(settings, root)
     server, thread, url = _serve(settings)
     try:

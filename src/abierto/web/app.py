@@ -29,6 +29,7 @@ from abierto.web import (
     soda,
 )
 from abierto.web.auth import CsrfCookieMiddleware
+from abierto.web.ratelimit import RateLimitMiddleware
 from abierto.web.schemas import Health
 from abierto.web.templating import render
 
@@ -58,6 +59,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.context = context
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(CsrfCookieMiddleware)
+    if settings.rate_limit:
+        app.add_middleware(
+            RateLimitMiddleware, limit=settings.rate_limit, storage_url=settings.rate_limit_storage
+        )
     for module in (
         pages,
         search_views,
