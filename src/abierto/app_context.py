@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from abierto.db import Database
+from abierto.jobs.interface import JobQueue
 from abierto.settings import Settings
 from abierto.storage import BlobStore, blob_store
 
@@ -14,6 +15,14 @@ class AppContext:
     settings: Settings
     db: Database
     store: BlobStore
+    _jobs: JobQueue | None = field(default=None, repr=False)
+
+    @property
+    def jobs(self) -> JobQueue:
+        """The job queue ``settings.queue_url`` names, started on first use."""
+        if self._jobs is None:
+            self._jobs = make_queue(self)
+        return self._jobs
 
     @classmethod
     def create(cls, settings: Settings) -> AppContext:
@@ -25,4 +34,19 @@ class AppContext:
         return cls(settings, db, blob_store(settings.storage_url))
 
     def close(self) -> None:
+        if self._jobs is not None:
+            self._jobs.close()
         self.db.dispose()
+
+
+def make_queue(context: AppContext) -> JobQueue:
+    url = context.settings.queue_url
+    if url.startswith("inprocess"):
+        from abierto.jobs.inprocess import InProcessQueue
+
+        return InProcessQueue(context)
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from abierto.jobs.rq_backend import RqQueue
+
+        return RqQueue(context, url)
+    raise ValueError(f"unsupported queue URL {url!r}: use inprocess:// or redis://host:6379/0")

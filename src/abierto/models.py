@@ -10,11 +10,13 @@ from abierto.catalog.models import (
     Tag,
     Theme,
 )
+from abierto.jobs.models import Job
 
 __all__ = [
     "ActivityEvent",
     "ApiToken",
     "Dataset",
+    "Job",
     "LoginSession",
     "Membership",
     "Organization",
