@@ -27,10 +27,19 @@ class Settings(BaseSettings):
     database_url: str = ""
     storage_url: str = ""
     queue_url: str = "inprocess://"
+    queue_name: str = "abierto"  # the Redis queue workers listen on
+    # Running jobs touch their row this often; a job silent for 3 beats was abandoned.
+    job_heartbeat_seconds: float = 10.0
     # Memory for DuckDB while publishing and querying; the rest of the process stays small.
     duckdb_memory_mb: int = 512
     duckdb_threads: int = 0  # 0: one per core
     max_upload_mb: int = 2048
+    # Web publishing: staged uploads older than this are deleted; files fetched from a URL
+    # get this long; private network addresses (loopback, LAN, link-local) are refused
+    # unless allowed (tests, an intranet portal).
+    staged_upload_hours: float = 24
+    fetch_timeout_s: float = 120
+    fetch_allow_private: bool = False
     secret_key: str = "change-me"
     # Requests per client (API token, else IP address) on the API, downloads and pages,
     # in the `limits` notation ("1200/minute"); empty turns limiting off. The counters live

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from abierto.app_context import AppContext
 from abierto.accounts.permissions import ANONYMOUS
+from abierto.app_context import AppContext
 from abierto.web import queries
 from tests.web.conftest import OBRAS_V1, OBRAS_V2, SECRET, hide, publish_csv
 

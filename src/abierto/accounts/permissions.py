@@ -48,7 +48,8 @@ class Actor:
 
     def has_role(self, organization_id: str, least: str) -> bool:
         role = self.roles.get(organization_id)
-        return role is not None and ROLES.index(role) >= ROLES.index(least)
+        # A role this code does not know (a typo in the database) grants nothing.
+        return role in ROLES and ROLES.index(role) >= ROLES.index(least)
 
     def organizations_with(self, least: str) -> list[str]:
         return [org for org in self.roles if self.has_role(org, least)]

@@ -143,23 +143,65 @@ def db_upgrade() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Web processes (production: one per core).")] = 1,
 ) -> None:
     """Start the web portal and API."""
     import uvicorn
 
-    from abierto.web.app import create_app
-
+    settings = load_settings()
+    if workers > 1 and settings.database_url.startswith("sqlite"):
+        console.print(
+            "[yellow]Varios procesos con SQLite / several processes on SQLite: "
+            "use PostgreSQL in production.[/]"
+        )
     console.print(f"abierto en / at http://{host}:{port}/")
-    uvicorn.run(create_app(load_settings()), host=host, port=port, log_level="info")
+    uvicorn.run(
+        "abierto.web.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def worker(
+    burst: Annotated[bool, typer.Option(help="Stop when the queue is empty.")] = False,
+    name: Annotated[str | None, typer.Option(help="Worker name shown in the admin.")] = None,
+) -> None:
+    """Run background jobs from the Redis queue (production mode)."""
+    from abierto.app_context import AppContext
+    from abierto.jobs.rq_backend import run_worker
+
+    settings = load_settings()
+    if not settings.queue_url.startswith(("redis://", "rediss://", "unix://")):
+        _fail(
+            ValueError(
+                "the embedded default runs jobs inside `abierto serve`; "
+                "set ABIERTO_QUEUE_URL=redis://host:6379/0 to run separate workers"
+            )
+        )
+        return
+    context = AppContext.create(settings)
+    try:
+        run_worker(context, settings.queue_url, burst=burst, name=name)
+    finally:
+        context.close()
 
 
 @app.command()
 def demo() -> None:
-    """Publish a few generated demo datasets (idempotent)."""
+    """Load the demo catalog: organizations, themes, a dozen datasets, two accounts
+    (idempotent)."""
     from abierto.demo import load_demo
 
-    for line in load_demo(load_settings()):
-        console.print(line)
+    try:
+        for line in load_demo(load_settings()):
+            console.print(line)
+    except ValueError as exc:
+        _fail(exc)
 
 
 def main() -> None:

@@ -15,15 +15,13 @@ from redis import Redis
 from rq import Queue, Retry, SimpleWorker
 
 from abierto.jobs.models import Job
-from abierto.jobs.runner import HEARTBEAT_SECONDS, JobFailed, abandoned, record, run_job
+from abierto.jobs.runner import JobFailed, abandoned, record, run_job
 
 if TYPE_CHECKING:
     from abierto.app_context import AppContext
 
-QUEUE_NAME = "abierto"
 RETRY_INTERVALS = [5, 30, 120]
 JOB_TIMEOUT = 6 * 3600  # a multi-gigabyte publish may take a while
-ABANDONED_AFTER = dt.timedelta(seconds=3 * HEARTBEAT_SECONDS)
 _worker_context: AppContext | None = None
 
 
@@ -35,7 +33,7 @@ class RqQueue:
     def __init__(self, context: AppContext, url: str) -> None:
         self.context = context
         self.redis = connection(url)
-        self.queue = Queue(QUEUE_NAME, connection=self.redis)
+        self.queue = Queue(context.settings.queue_name, connection=self.redis)
 
     def enqueue(
         self,
@@ -94,8 +92,9 @@ def run_worker(
     global _worker_context
     _worker_context = context
     redis = connection(url)
-    queue = Queue(QUEUE_NAME, connection=redis)
-    for job_id in abandoned(context, ABANDONED_AFTER):
+    queue = Queue(context.settings.queue_name, connection=redis)
+    silence = dt.timedelta(seconds=3 * context.settings.job_heartbeat_seconds)
+    for job_id in abandoned(context, silence):
         queue.enqueue(perform, job_id, retry=Retry(max=2, interval=RETRY_INTERVALS))
     # No fork per job: the process keeps one AppContext, and a killed worker kills its job.
     worker = SimpleWorker([queue], connection=redis, name=name)

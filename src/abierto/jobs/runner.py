@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from abierto.app_context import AppContext
 
 log = logging.getLogger(__name__)
-HEARTBEAT_SECONDS = 10.0
 ERROR_CHARS = 4000
 
 
@@ -110,7 +109,7 @@ def _heartbeat(context: AppContext, job_id: str) -> Iterator[None]:
     stop = threading.Event()
 
     def beat() -> None:
-        while not stop.wait(HEARTBEAT_SECONDS):
+        while not stop.wait(context.settings.job_heartbeat_seconds):
             try:
                 with context.db.session() as session:
                     session.execute(

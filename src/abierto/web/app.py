@@ -23,6 +23,7 @@ from abierto.web import (
     ckan_actions,
     ckan_api,
     downloads,
+    edit_views,
     pages,
     publish_views,
     search_views,
@@ -68,6 +69,7 @@ def create_app(settings: Settings) -> FastAPI:
         search_views,
         accounts_views,
         publish_views,
+        edit_views,
         downloads,
         api,
         api_rows,
@@ -92,3 +94,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if wants_html:
         return render(request, "404.html", {}, status_code=404)
     return await http_exception_handler(request, exc)
+
+
+def app_from_environment() -> FastAPI:
+    """The application from ``ABIERTO_*`` settings: what ``abierto serve --workers N`` runs."""
+    from abierto.settings import load_settings
+
+    return create_app(load_settings())

@@ -121,11 +121,14 @@ class CsrfCookieMiddleware:
         await self.app(scope, receive, send_with_cookie)
 
 
-async def csrf_protect(request: Request) -> None:
+async def csrf_protect(
+    request: Request, login: Annotated[LoginSession | None, Depends(get_login)]
+) -> None:
     """Dependency for every unsafe form endpoint: refuse a missing or wrong token.
 
     Requests authenticated by an API token carry no cookie, so they cannot be forged
-    cross-site and are exempt.
+    cross-site and are exempt. (``login`` comes from a plain dependency so that the
+    database is read in the thread pool, not on the event loop.)
     """
     if request.method in ("GET", "HEAD", "OPTIONS") or _token_from_header(request):
         return
@@ -134,7 +137,6 @@ async def csrf_protect(request: Request) -> None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    login = get_login(request)
     expected = login.csrf_token if login else request.cookies.get(CSRF_COOKIE)
     if not sent or not expected or not hmac.compare_digest(sent, expected):
         raise HTTPException(status_code=403, detail="CSRF token missing or wrong; reload the page")
@@ -144,7 +146,13 @@ CsrfDep = Depends(csrf_protect)
 
 
 def login_response(request: Request, response: Response, session: Session, user: User) -> None:
-    """Start a login session for ``user`` and set its cookie on ``response``."""
+    """Start a login session for ``user`` and set its cookie on ``response``.
+
+    The session token is always new, and the session the browser came with (if any) ends,
+    so a token planted before the login is worthless after it (no session fixation).
+    """
+    if old := request.cookies.get(SESSION_COOKIE):
+        services.end_session(session, old)
     token, _ = services.start_session(session, user)
     response.set_cookie(
         SESSION_COOKIE,
@@ -154,4 +162,17 @@ def login_response(request: Request, response: Response, session: Session, user:
         samesite="lax",
         secure=request.url.scheme == "https",
     )
-    response.delete_cookie(CSRF_COOKIE)
+    _delete_cookie(request, response, CSRF_COOKIE)
+
+
+def logout_response(request: Request, response: Response, session: Session) -> None:
+    """End the browser's login session on the server and delete its cookie."""
+    if token := request.cookies.get(SESSION_COOKIE):
+        services.end_session(session, token)
+    _delete_cookie(request, response, SESSION_COOKIE)
+
+
+def _delete_cookie(request: Request, response: Response, name: str) -> None:
+    response.delete_cookie(
+        name, httponly=True, samesite="lax", secure=request.url.scheme == "https"
+    )

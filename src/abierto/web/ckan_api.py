@@ -158,18 +158,21 @@ def _run(
         return func(ActionContext(request, session, actor, app, base_url, lang, uploads), data)
 
 
-@router.api_route(
-    "/api/3/action/{name}",
-    methods=["GET", "POST"],
-    summary="CKAN Action API v3 (package_search, package_show, datastore_search, …)",
-)
 async def ckan_action(name: str, request: Request) -> JSONResponse:
+    """CKAN Action API v3: package_search, package_show, datastore_search, … (GET or POST)."""
     return await _dispatch(name, request)
 
 
-@router.api_route("/api/action/{name}", methods=["GET", "POST"], include_in_schema=False)
-async def ckan_action_unversioned(name: str, request: Request) -> JSONResponse:
-    return await _dispatch(name, request)
+for _prefix, _visible in (("/api/3/action", True), ("/api/action", False)):
+    for _method in ("GET", "POST"):
+        router.add_api_route(
+            f"{_prefix}/{{name}}",
+            ckan_action,
+            methods=[_method],
+            include_in_schema=_visible,
+            operation_id=f"ckan_action_{_method.lower()}" if _visible else None,
+            summary="CKAN Action API v3",
+        )
 
 
 # -- parameter helpers shared by the action modules -----------------------------------------
