@@ -62,6 +62,14 @@ def test_decimal_comma_in_semicolon_files(tmp_path: Path, settings: Settings) ->
     assert values(table, "monto") == [1234.5, 10.0]
 
 
+def test_decimal_comma_values_never_read_as_thousands(tmp_path: Path, settings: Settings) -> None:
+    """In a ";" file "0,031" is 0.031, not 31 (a comma grouping thousands would lose data)."""
+    table = run(tmp_path, settings, "ozono;personas\n0,031;1.250\n0,045;3\n0,120;12\n")
+    assert types(table) == {"ozono": "number", "personas": "integer"}
+    assert values(table, "ozono") == [0.031, 0.045, 0.12]
+    assert values(table, "personas") == [1250, 3, 12]
+
+
 def test_missing_markers_are_null(tmp_path: Path, settings: Settings) -> None:
     table = run(tmp_path, settings, "n,fecha\n1,N/D\nND,S/D\nNA,-\n,\n4,2019-01-01\n")
     assert types(table) == {"n": "integer", "fecha": "date"}

@@ -141,6 +141,7 @@ class Candidate:
 TEXT = Candidate("text", "text", "trim", "", "{p}")
 
 _INT_DOT = r"[+-]?\$?\s?(\d{1,3}((,\d{3})+|( \d{3})+)|\d+)"
+_INT_COMMA = r"[+-]?\$?\s?(\d{1,3}((\.\d{3})+|( \d{3})+)|\d+)"
 _NUM_DOT = r"[+-]?\$?\s?((\d{1,3}((,\d{3})+|( \d{3})+)|\d+)(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s?%?"
 _NUM_COMMA = r"[+-]?\$?\s?((\d{1,3}((\.\d{3})+|( \d{3})+)|\d+)(,\d*)?|,\d+)\s?%?"
 _GEO = r"\(?\s*([+-]?\d{1,2}\.\d+)\s*[,;]\s*([+-]?\d{1,3}\.\d+)\s*\)?"
@@ -148,6 +149,11 @@ _GEO = r"\(?\s*([+-]?\d{1,2}\.\d+)\s*[,;]\s*([+-]?\d{1,3}\.\d+)\s*\)?"
 INTEGER = Candidate(
     "integer", "integer", "trim", _INT_DOT,
     "TRY_CAST(regexp_replace({p}, '[$, ]', '', 'g') AS BIGINT)",
+)  # fmt: skip
+# Where the comma is the decimal mark, "0,031" is a number and "1.234" a thousand and more.
+INTEGER_COMMA = Candidate(
+    "integer", "integer:decimal-comma", "trim", _INT_COMMA,
+    "TRY_CAST(regexp_replace({p}, '[$. ]', '', 'g') AS BIGINT)",
 )  # fmt: skip
 NUMBER_DOT = Candidate(
     "number", "number", "trim", _NUM_DOT,
@@ -208,8 +214,9 @@ DATETIMES = [
 
 def candidates(decimal_comma_hint: bool) -> list[Candidate]:
     """Every candidate, most specific first; the order breaks ties."""
-    numbers = [NUMBER_COMMA, NUMBER_DOT] if decimal_comma_hint else [NUMBER_DOT, NUMBER_COMMA]
-    return [BOOLEAN, INTEGER, *numbers, *DATES, *DATETIMES, GEOPOINT]
+    if decimal_comma_hint:
+        return [BOOLEAN, INTEGER_COMMA, NUMBER_COMMA, NUMBER_DOT, *DATES, *DATETIMES, GEOPOINT]
+    return [BOOLEAN, INTEGER, NUMBER_DOT, NUMBER_COMMA, *DATES, *DATETIMES, GEOPOINT]
 
 
 @dataclass(slots=True)
