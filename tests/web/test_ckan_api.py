@@ -6,11 +6,12 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import httpx
 import pytest
-from ckanapi import NotFound, RemoteCKAN, ValidationError
+from ckanapi import NotAuthorized, NotFound, RemoteCKAN, ValidationError
 
 from tests.web.conftest import XSS, Portal
 
@@ -136,3 +137,65 @@ def test_ckanapi_dump_datasets(portal: Portal, tmp_path: Path) -> None:
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted(r["name"] for r in records) == ["obras", "trampa"]
     assert all(r["resources"][0]["datastore_active"] for r in records)
+
+
+@pytest.fixture
+def editor_key(portal: Portal) -> str:
+    """An API token of an editor of Zapopan (created with the account services)."""
+    from abierto.accounts import services
+    from abierto.app_context import AppContext
+    from abierto.catalog.services import get_or_create_organization
+
+    context = AppContext.create(portal.settings)
+    try:
+        with context.db.session() as session:
+            name = f"script{uuid.uuid4().hex[:8]}"
+            user = services.create_user(session, name, f"{name}@zapopan.gob.mx", "contraseña-larga")
+            org = get_or_create_organization(session, "zapopan")
+            get_or_create_organization(session, "jalisco")  # where the editor is nobody
+            services.set_membership(session, user, org, "editor")
+            token, _ = services.create_token(session, user, "publicador")
+    finally:
+        context.close()
+    return token
+
+
+def test_publishing_script_creates_a_package_with_a_csv(
+    portal: Portal, editor_key: str, tmp_path: Path
+) -> None:
+    name = f"presupuesto-{uuid.uuid4().hex[:6]}"
+    source = tmp_path / "presupuesto.csv"
+    source.write_text('Capítulo,Monto aprobado\nServicios personales,"1,200.50"\nObra,300\n')
+    with RemoteCKAN(portal.url, apikey=editor_key) as remote:
+        package = remote.action.package_create(
+            name=name,
+            title="Presupuesto de egresos",
+            owner_org="zapopan",
+            notes="Presupuesto **aprobado**.",
+            license_id="cc-by-4.0",
+            tags=[{"name": "presupuesto"}],
+        )
+        assert package["name"] == name and package["license_id"] == "cc-by-4.0"
+        with source.open("rb") as f:
+            resource = remote.action.resource_create(
+                package_id=name, name="Presupuesto 2024", upload=f
+            )
+        assert resource["datastore_active"] is True
+        patched = remote.action.package_patch(id=name, title="Presupuesto 2024")
+        assert patched["title"] == "Presupuesto 2024" and patched["notes"].startswith("Presup")
+        with pytest.raises(ValidationError):
+            remote.action.package_create(name=name, owner_org="zapopan")
+    with RemoteCKAN(portal.url) as anonymous:
+        shown = anonymous.action.package_show(id=name)
+        assert [t["name"] for t in shown["tags"]] == ["presupuesto"]
+        csv_text = httpx.get(shown["resources"][0]["url"]).text
+        assert csv_text.splitlines()[1].startswith("Servicios personales,1200.5")
+        with pytest.raises(NotAuthorized):
+            anonymous.action.package_create(name="otro", owner_org="zapopan")
+    with RemoteCKAN(portal.url, apikey=editor_key) as remote:
+        with pytest.raises(NotAuthorized):  # deleting needs an organization admin
+            remote.action.package_delete(id=name)
+        with pytest.raises(NotAuthorized):  # another organization
+            remote.action.package_create(name="ajeno", owner_org="jalisco")
+        with pytest.raises(ValidationError):
+            remote.action.package_create(name="ajeno", owner_org="no-existe")

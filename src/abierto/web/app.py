@@ -22,6 +22,7 @@ from abierto.web import (
     api_sql,
     ckan_actions,
     ckan_api,
+    ckan_write,
     downloads,
     edit_views,
     pages,
@@ -37,7 +38,7 @@ from abierto.web.templating import render
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-CKAN_ACTION_MODULES = (ckan_actions,)  # importing them registers their actions
+CKAN_ACTION_MODULES = (ckan_actions, ckan_write)  # importing them registers their actions
 
 
 def create_app(settings: Settings) -> FastAPI:
