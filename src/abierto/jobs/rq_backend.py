@@ -98,4 +98,7 @@ def run_worker(
         queue.enqueue(perform, job_id, retry=Retry(max=2, interval=RETRY_INTERVALS))
     # No fork per job: the process keeps one AppContext, and a killed worker kills its job.
     worker = SimpleWorker([queue], connection=redis, name=name)
+    # RQ forks its scheduler process: it must not inherit open database connections, or a
+    # killed worker's transaction would stay open (and its locks held) in the child.
+    context.db.engine.dispose()
     worker.work(burst=burst, with_scheduler=True)
