@@ -181,6 +181,9 @@ def test_publishing_script_creates_a_package_with_a_csv(
                 package_id=name, name="Presupuesto 2024", upload=f
             )
         assert resource["datastore_active"] is True
+        table = remote.action.datastore_search(resource_id=resource["id"])
+        assert [r["capitulo"] for r in table["records"]] == ["Servicios personales", "Obra"]
+        assert table["records"][0]["monto_aprobado"] == 1200.5
         patched = remote.action.package_patch(id=name, title="Presupuesto 2024")
         assert patched["title"] == "Presupuesto 2024" and patched["notes"].startswith("Presup")
         with pytest.raises(ValidationError):
@@ -199,3 +202,64 @@ def test_publishing_script_creates_a_package_with_a_csv(
             remote.action.package_create(name="ajeno", owner_org="jalisco")
         with pytest.raises(ValidationError):
             remote.action.package_create(name="ajeno", owner_org="no-existe")
+
+
+def _resource_id(ckan: RemoteCKAN, name: str = "obras") -> str:
+    return ckan.action.package_show(id=name)["resources"][0]["id"]
+
+
+def test_datastore_search(ckan: RemoteCKAN) -> None:
+    resource_id = _resource_id(ckan)
+    result = ckan.action.datastore_search(resource_id=resource_id, limit=2)
+    assert [f["id"] for f in result["fields"]][:3] == ["_id", "municipio", "monto_contratado"]
+    assert result["total"] == 4 and len(result["records"]) == 2
+    assert result["records"][0]["_id"] == 1 and result["records"][0]["municipio"] == "Zapopan"
+    filtered = ckan.action.datastore_search(
+        resource_id=resource_id,
+        filters={"municipio": ["Tonalá", "Zapotlanejo"]},
+        sort="monto_contratado desc",
+    )
+    assert [r["municipio"] for r in filtered["records"]] == ["Zapotlanejo", "Tonalá"]
+    searched = ckan.action.datastore_search(resource_id=resource_id, q="tonala", fields="municipio")
+    assert searched["records"] == [{"_id": 3, "municipio": "Tonalá"}]
+    lists = ckan.action.datastore_search(resource_id=resource_id, records_format="lists", limit=1)
+    assert lists["records"][0][:2] == [1, "Zapopan"]
+    distinct = ckan.action.datastore_search(resource_id=resource_id, fields="obra", distinct=True)
+    assert sorted(r["obra"] for r in distinct["records"]) == [
+        "Banqueta",
+        "Calle",
+        "Parque",
+        "Puente",
+    ]
+    with pytest.raises(ValidationError):
+        ckan.action.datastore_search(resource_id=resource_id, filters={"nada": "x"})
+
+
+def test_datastore_search_sql_and_info(ckan: RemoteCKAN, portal: Portal) -> None:
+    resource_id = _resource_id(ckan)
+    result = ckan.action.datastore_search_sql(
+        sql=f'SELECT municipio, monto_contratado FROM "{resource_id}" WHERE monto_contratado > 60 '
+        "ORDER BY monto_contratado"
+    )
+    assert [r["municipio"] for r in result["records"]] == ["Zapotlanejo", "Tlaquepaque", "Zapopan"]
+    with pytest.raises(ValidationError):
+        ckan.action.datastore_search_sql(sql="SELECT * FROM read_csv('/etc/passwd')")
+    info = ckan.action.datastore_info(id=resource_id)
+    assert info["meta"]["count"] == 4
+    assert {f["id"]: f["type"] for f in info["fields"]}["monto_contratado"] == "numeric"
+
+
+def test_datastore_hides_private_tables(ckan: RemoteCKAN, portal: Portal) -> None:
+    from abierto.app_context import AppContext
+    from abierto.catalog.models import Release
+
+    context = AppContext.create(portal.settings)
+    try:
+        with context.db.session() as session:
+            secret = session.get(Release, portal.release_ids["secreto"][0]).resource_id
+    finally:
+        context.close()
+    with pytest.raises(NotFound):
+        ckan.action.datastore_search(resource_id=secret)
+    with pytest.raises(ValidationError):
+        ckan.action.datastore_search_sql(sql=f'SELECT * FROM "{secret}"')

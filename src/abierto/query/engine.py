@@ -33,6 +33,7 @@ class RowsResult:
     rows: list[list[Any]]
     total: int | None
     next_cursor: str | None
+    row_ids: list[int] | None = None  # 1-based positions in the file (ungrouped queries)
 
 
 def json_value(value: Any) -> Any:
@@ -80,11 +81,12 @@ def run_rows(
     next_cursor = None
     if not query.grouped and query.limit and len(raw) == query.limit:
         next_cursor = encode_cursor(list(raw[-1][width:]))
+    row_ids = None if query.grouped else [int(row[-1]) + 1 for row in raw]
     total = None
     if query.include_total:
         text, params = count_sql(query, columns, path)
         total = int(execute(settings, text, params)[0][0])
-    return RowsResult(sql.fields, rows, total, next_cursor)
+    return RowsResult(sql.fields, rows, total, next_cursor, row_ids)
 
 
 def facet_counts(

@@ -22,6 +22,7 @@ from abierto.web import (
     api_sql,
     ckan_actions,
     ckan_api,
+    ckan_datastore,
     ckan_write,
     downloads,
     edit_views,
@@ -38,7 +39,8 @@ from abierto.web.templating import render
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-CKAN_ACTION_MODULES = (ckan_actions, ckan_write)  # importing them registers their actions
+# Importing the CKAN action modules registers their actions.
+CKAN_ACTION_MODULES = (ckan_actions, ckan_datastore, ckan_write)
 
 
 def create_app(settings: Settings) -> FastAPI:
