@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from abierto.db import Database
 from abierto.jobs.interface import JobQueue
+from abierto.search.service import ensure_index
 from abierto.settings import Settings
 from abierto.storage import BlobStore, blob_store
 
@@ -31,6 +32,8 @@ class AppContext:
         if db.engine.dialect.name == "sqlite":
             # The embedded default migrates itself; production runs `abierto db upgrade`.
             db.upgrade()
+        with db.session() as session:
+            ensure_index(session)
         return cls(settings, db, blob_store(settings.storage_url))
 
     def close(self) -> None:

@@ -11,11 +11,13 @@ from abierto.catalog.models import (
     Theme,
 )
 from abierto.jobs.models import Job
+from abierto.search.models import DatasetFormat
 
 __all__ = [
     "ActivityEvent",
     "ApiToken",
     "Dataset",
+    "DatasetFormat",
     "Job",
     "LoginSession",
     "Membership",

@@ -26,6 +26,7 @@ from abierto.catalog.services import (
 from abierto.ingest.diff import schema_diff
 from abierto.ingest.pipeline import Progress, TableResult, inspect_file
 from abierto.ingest.readers import ReadOptions
+from abierto.search import index_dataset
 from abierto.settings import Settings
 from abierto.storage import BlobStore
 from abierto.storage.interface import release_key
@@ -110,6 +111,7 @@ def publish(
                 result.releases.append(release)
             dataset.modified_at = utcnow()
             session.flush()
+            index_dataset(session, dataset)
     except BaseException:
         for key in added_blobs:
             store.delete(key)
