@@ -1,5 +1,6 @@
-"""Where the real government files are: ../shared/realdata beside the repository, or the
-folder ABIERTO_REALDATA names. Tests reference them by path and never copy them."""
+"""Where the real government files are: the folder ABIERTO_REALDATA names, else
+../shared/realdata beside the repository, else the workplace's /work/shared/realdata (for a
+clone made elsewhere, as CI does). Tests reference them by path and never copy them."""
 
 from __future__ import annotations
 
@@ -8,9 +9,16 @@ from pathlib import Path
 
 import pytest
 
-REALDATA = Path(
-    os.environ.get("ABIERTO_REALDATA", Path(__file__).resolve().parents[2] / "shared" / "realdata")
-)
+
+def _realdata() -> Path:
+    if named := os.environ.get("ABIERTO_REALDATA"):
+        return Path(named)
+    beside = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+    workplace = Path("/work/shared/realdata")
+    return beside if beside.is_dir() or not workplace.is_dir() else workplace
+
+
+REALDATA = _realdata()
 
 
 def real_file(folder: str, name: str) -> Path:
