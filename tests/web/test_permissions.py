@@ -10,6 +10,7 @@ A new read path (search, rows API, SQL, CKAN…) is one more line in ``READ_PATH
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -92,6 +93,31 @@ class ReadPath:
     listing: bool = False
     shows: Callable[[Case, httpx.Response], bool] = _names
     method: str = "GET"
+    hidden_status: int = 404  # what a caller who may not read gets (SQL: "no such table")
+
+
+def _resource_id(portal: Portal, slug: str) -> str:
+    return _resource_of(str(portal.settings.home), portal.release_ids[slug][-1])
+
+
+@functools.cache
+def _resource_of(home: str, release_id: str) -> str:
+    from abierto.app_context import AppContext
+    from abierto.catalog.models import Release
+    from abierto.settings import Settings
+
+    context = AppContext.create(Settings(home=home))
+    try:
+        with context.db.session() as session:
+            release = session.get(Release, release_id)
+            assert release is not None
+            return release.resource_id
+    finally:
+        context.close()
+
+
+def _sql(portal: Portal, case: Case) -> str:
+    return f'/api/v1/sql?sql=SELECT * FROM "{case.slug}"'
 
 
 def _release(portal: Portal, case: Case) -> str:
@@ -120,6 +146,26 @@ READ_PATHS = [
         lambda _, c: "/api/3/action/package_list?include_private=true&include_drafts=true",
         listing=True,
         shows=_in_ckan_list,
+    ),
+    ReadPath("rows", lambda _, c: f"/api/v1/datasets/{c.slug}/resources/data/rows?limit=50"),
+    ReadPath("release-rows", lambda p, c: _release(p, c) + "/rows"),
+    ReadPath(
+        "facets",
+        lambda _, c: (
+            f"/api/v1/datasets/{c.slug}/resources/data/facets?columns="
+            + ("nombre" if c.slug != "obras" else "municipio")
+        ),
+    ),
+    ReadPath("sql", _sql, hidden_status=400),
+    ReadPath("soda", lambda p, c: f"/resource/{_resource_id(p, c.slug)}.json"),
+    ReadPath(
+        "soda-view",
+        lambda p, c: f"/api/views/{_resource_id(p, c.slug)}.json",
+        shows=lambda case, r: r.json()["metadata"]["rowCount"] > 0,
+    ),
+    ReadPath(
+        "ckan-datastore",
+        lambda p, c: f"/api/3/action/datastore_search?resource_id={_resource_id(p, c.slug)}",
     ),
 ]
 
@@ -159,7 +205,7 @@ def test_read_matrix(
             assert response.status_code == 200, where
             assert not path.shows(case, response), f"{where}: LEAKED"
         else:
-            assert response.status_code == 404, where
+            assert response.status_code == path.hidden_status, where
             assert case.title not in response.text, f"{where}: LEAKED"
             assert case.content not in response.text, f"{where}: LEAKED"
 
