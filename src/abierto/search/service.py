@@ -30,6 +30,7 @@ class SearchQuery:
     sort: str = "relevance"
     page: int = 1
     page_size: int = PAGE_SIZE
+    offset: int | None = None  # overrides page (the API pages by offset)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +171,8 @@ def search(session: Session, actor: Actor, request: SearchQuery) -> SearchResult
     else:
         query = query.order_by(Dataset.modified_at.desc(), Dataset.slug)
     page = max(1, request.page)
-    query = query.limit(request.page_size).offset((page - 1) * request.page_size)
+    offset = request.offset if request.offset is not None else (page - 1) * request.page_size
+    query = query.limit(request.page_size).offset(offset)
     items = list(session.scalars(query).unique())
     dataset_ids = select(matching.c.id)
     facets = {name: _facet(session, name, dataset_ids) for name in FACETS} if total else {}

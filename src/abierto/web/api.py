@@ -2,35 +2,63 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Query
+from typing import Annotated
 
+from fastapi import APIRouter, HTTPException, Query, Request
+
+from abierto.search.service import search
 from abierto.web import queries
 from abierto.web.auth import ActorDep
 from abierto.web.deps import SessionDep
 from abierto.web.schemas import (
     DatasetDetail,
     DatasetList,
+    FacetValueOut,
     ReleaseDetail,
     dataset_detail,
     dataset_summary,
     release_detail,
 )
+from abierto.web.search_views import search_query
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 NOT_FOUND = {404: {"description": "Not found, or not public"}}
 
 
-@router.get("/datasets", response_model=DatasetList, summary="Public datasets, newest first")
+@router.get(
+    "/datasets",
+    response_model=DatasetList,
+    summary="Search the datasets the caller may read, with facets",
+)
 def list_datasets(
+    request: Request,
     session: SessionDep,
     actor: ActorDep,
+    q: str = Query("", description="Words (accents and case ignored; Spanish stemming)"),
+    organization: Annotated[list[str] | None, Query(description="Organization slug(s)")] = None,
+    theme: Annotated[list[str] | None, Query(description="Theme slug(s)")] = None,
+    tag: Annotated[list[str] | None, Query(description="Tag(s)")] = None,
+    format: Annotated[list[str] | None, Query(description="Format(s): CSV, XLSX, PDF…")] = None,
+    license: Annotated[list[str] | None, Query(description="Licence id(s)")] = None,
+    frequency: Annotated[
+        list[str] | None, Query(description="Frequency code(s): MONTHLY…")
+    ] = None,
+    sort: str | None = Query(None, description="relevance (with q), modified or name"),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0),
 ) -> DatasetList:
-    listings = queries.list_datasets(session, actor, limit=limit, offset=offset)
+    # The facet filters are read from the request (repeatable); the parameters document them.
+    query = search_query(request, q, sort, 1, limit)
+    query.offset = offset
+    results = search(session, actor, query)
+    stats = queries.release_stats(session, [d.id for d in results.items])
     return DatasetList(
-        total=queries.count_datasets(session, actor),
-        items=[dataset_summary(x.dataset, x.last_release_at, x.row_count) for x in listings],
+        total=results.total,
+        items=[dataset_summary(d, *stats.get(d.id, (None, None))) for d in results.items],
+        facets={
+            name: [FacetValueOut(value=v.value, label=v.label, count=v.count) for v in values]
+            for name, values in results.facets.items()
+        },
     )
 
 

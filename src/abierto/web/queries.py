@@ -129,3 +129,16 @@ def find_release(
 def latest(resource: Resource) -> Release | None:
     """The newest release of a loaded resource (releases are ordered by number)."""
     return resource.releases[-1] if resource.releases else None
+
+
+def release_stats(
+    session: Session, dataset_ids: list[str]
+) -> dict[str, tuple[dt.datetime | None, int | None]]:
+    """Per dataset: when it was last released and the rows of its latest releases."""
+    stats = _latest_per_dataset().subquery()
+    rows = session.execute(
+        select(stats.c.dataset_id, stats.c.last_release_at, stats.c.row_count).where(
+            stats.c.dataset_id.in_(dataset_ids)
+        )
+    )
+    return {d: (last, None if n is None else int(n)) for d, last, n in rows}

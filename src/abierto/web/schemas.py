@@ -141,9 +141,19 @@ class DatasetDetail(DatasetSummary):
     resources: list[ResourceOut]
 
 
+class FacetValueOut(BaseModel):
+    value: str
+    label: str
+    count: int
+
+
 class DatasetList(BaseModel):
     total: int
     items: list[DatasetSummary]
+    facets: dict[str, list[FacetValueOut]] = Field(
+        default_factory=dict,
+        description="Counts per organization, theme, tag, format, license and frequency",
+    )
 
 
 class Health(BaseModel):
