@@ -34,7 +34,7 @@ class AppContext:
             db.upgrade()
         with db.session() as session:
             ensure_index(session)
-        return cls(settings, db, blob_store(settings.storage_url))
+        return cls(settings, db, blob_store(settings.storage_url, settings))
 
     def close(self) -> None:
         if self._jobs is not None:

@@ -26,6 +26,15 @@ class Settings(BaseSettings):
     home: Path = Field(default_factory=_home)
     database_url: str = ""
     storage_url: str = ""
+    # S3-compatible storage (``storage_url = "s3://bucket/prefix"``): MinIO, Ceph, AWS.
+    # Empty endpoint/keys fall back to boto3's defaults (AWS, environment, instance role).
+    s3_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    # Blobs read from S3 are cached here (default <home>/blob-cache), bounded in size.
+    blob_cache_dir: str = ""
+    blob_cache_mb: int = 10240
     queue_url: str = "inprocess://"
     queue_name: str = "abierto"  # the Redis queue workers listen on
     # Running jobs touch their row this often; a job silent for 3 beats was abandoned.

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from abierto.cli import render
+from abierto.cli import ops, render
 from abierto.cli.users import users_app
 from abierto.ingest.errors import UnreadableFileError
 from abierto.ingest.readers import ReadOptions
@@ -20,6 +20,7 @@ app = typer.Typer(help="abierto: publica datos abiertos / publish open data.", n
 db_app = typer.Typer(help="Metadata database.")
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+ops.register(app)
 console = Console()
 errors = Console(stderr=True)
 

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class BlobEntry:
+    key: str
+    size: int
+    modified: float  # seconds since the epoch
 
 
 class BlobStore(Protocol):
@@ -20,9 +28,17 @@ class BlobStore(Protocol):
         """A path DuckDB and readers can open for the blob."""
         ...
 
+    def copy_to(self, key: str, target: Path) -> None:
+        """Write the blob to ``target`` (a backup), without filling any cache."""
+        ...
+
     def delete(self, key: str) -> None: ...
 
     def keys(self, prefix: str = "") -> Iterator[str]: ...
+
+    def entries(self, prefix: str = "") -> Iterator[BlobEntry]:
+        """Every blob under ``prefix`` with its size and modification time."""
+        ...
 
 
 def release_key(checksum: str) -> str:

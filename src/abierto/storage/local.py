@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from abierto.storage.interface import BlobEntry
+
 
 class LocalBlobStore:
     def __init__(self, root: Path) -> None:
@@ -28,6 +30,8 @@ class LocalBlobStore:
     def put_file(self, source: Path, key: str) -> bool:
         target = self._path(key)
         if target.exists():
+            # Refresh the time: `abierto gc` must not take an old orphan a publish reuses.
+            os.utime(target)
             return False
         target.parent.mkdir(parents=True, exist_ok=True)
         # Copy to a temporary name in the same folder, fsync, then rename: readers see
@@ -54,9 +58,20 @@ class LocalBlobStore:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
+    def copy_to(self, key: str, target: Path) -> None:
+        source = self._path(key)
+        if not source.is_file():
+            raise FileNotFoundError(f"blob {key!r} is not in the store")
+        shutil.copyfile(source, target)
+
     def keys(self, prefix: str = "") -> Iterator[str]:
+        for entry in self.entries(prefix):
+            yield entry.key
+
+    def entries(self, prefix: str = "") -> Iterator[BlobEntry]:
         for path in sorted(self.root.rglob("*")):
             if path.is_file() and not path.name.startswith(".incoming-"):
                 key = path.relative_to(self.root).as_posix()
                 if key.startswith(prefix):
-                    yield key
+                    stat = path.stat()
+                    yield BlobEntry(key, stat.st_size, stat.st_mtime)

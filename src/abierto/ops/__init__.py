@@ -1,0 +1,1 @@
+"""Operations: garbage collection of blobs and scratch files, backup and restore."""

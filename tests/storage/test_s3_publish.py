@@ -1,0 +1,46 @@
+"""Publishing into S3 and reading the release back through the local cache with DuckDB."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from abierto.app_context import AppContext
+from abierto.db import Database
+from abierto.ingest.publish import PublishRequest, publish
+from abierto.settings import Settings
+from abierto.storage import blob_store
+from abierto.storage.s3 import S3BlobStore
+
+
+def test_publish_to_s3_and_read_through_the_cache(s3_settings: Settings, tmp_path: Path) -> None:
+    db = Database(s3_settings)
+    db.upgrade()
+    store = blob_store(s3_settings.storage_url, s3_settings)
+    assert isinstance(store, S3BlobStore)
+    context = AppContext(s3_settings, db, store)
+    source = tmp_path / "obras.csv"
+    rows = "obra,monto,fecha\nPuente,10.5,2024-01-02\nEscuela,20,2024-02-03\n"
+    source.write_text(rows, encoding="utf-8")
+    try:
+        with db.session() as session:
+            result = publish(
+                session,
+                s3_settings,
+                store,
+                PublishRequest(path=source, organization="cdmx", dataset="obras"),
+            )
+            key = result.releases[0].blob_key
+        assert key in set(store.keys("releases/"))
+        path = store.local_path(key)
+        assert Path(s3_settings.blob_cache_dir) in path.parents
+        query = f"SELECT obra, monto FROM read_parquet('{path}') ORDER BY monto"
+        rows = duckdb.sql(query).fetchall()
+        assert [r[0] for r in rows] == ["Puente", "Escuela"]
+        assert float(rows[1][1]) == 20.0
+        # A second process with an empty cache reads the same bytes from the bucket.
+        path.unlink()
+        assert store.local_path(key).exists()
+    finally:
+        context.close()
