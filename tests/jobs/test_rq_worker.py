@@ -25,6 +25,7 @@ from abierto.app_context import AppContext
 from abierto.catalog.models import Release
 from abierto.ingest.publish import PublishRequest, publish, sha256_file
 from abierto.jobs.models import Job
+from abierto.ops.gc import collect
 from abierto.settings import Settings
 from tests.conftest import _truncate_all
 
@@ -174,3 +175,8 @@ def test_worker_killed_mid_publish_completes_once(production: AppContext, tmp_pa
         assert [(r.number, r.row_count) for r in releases] == [(1, 1_000), (2, 600_000)]
         assert session.get(Job, job_id).attempts == 2  # type: ignore[union-attr]
     assert _rows_of_release_one(production) == 1_000
+    with production.db.session() as session:
+        collect(session, production.store, production.settings.scratch_dir, grace_hours=0)
+        referenced = {r.blob_key for r in session.scalars(select(Release))}
+    stored = set(production.store.keys(prefix="releases/"))
+    assert stored == referenced  # no orphan release blob is left
