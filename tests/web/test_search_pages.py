@@ -28,7 +28,7 @@ def test_search_page_escapes_the_query(client: httpx.Client) -> None:
 
 def test_search_api_with_facets(client: httpx.Client) -> None:
     body = client.get("/api/v1/datasets", params={"q": "obra", "limit": 10}).json()
-    assert [item["slug"] for item in body["items"]][0] == "obras"
+    assert body["items"][0]["slug"] == "obras"
     assert {f["value"] for f in body["facets"]["organization"]} == {"zapopan"}
     everything = client.get("/api/v1/datasets", params={"format": "CSV"}).json()
     assert {item["slug"] for item in everything["items"]} == {"obras", "trampa"}

@@ -1,22 +1,43 @@
-"""Running data-API queries: bounded concurrency, a time limit, JSON-ready values."""
+"""Running data-API queries: one shared DuckDB database per process, bounded concurrency, a
+time limit per query, JSON-ready values.
+
+Each query runs on a cursor of one shared in-memory DuckDB connection (so the memory limit
+bounds all of them together) and must first take one of a few slots: a web request never
+opens a connection of its own, and a burst of requests queues instead of exhausting memory.
+A timer interrupts a query that runs past its limit.
+"""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import datetime as dt
 import decimal
+import os
 import threading
-from dataclasses import dataclass
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import duckdb
 
 from abierto.query.duck import connect
-from abierto.query.rows import Aggregate, RowQuery, build_sql, count_sql, encode_cursor
+from abierto.query.rows import (
+    RowQuery,
+    RowsResult,
+    Sql,
+    build_sql,
+    count_sql,
+    encode_cursor,
+    facet_sql,
+)
 from abierto.settings import Settings
 
-QUERY_SECONDS = 10.0
-_slots: dict[int, threading.BoundedSemaphore] = {}
-_slots_lock = threading.Lock()
+__all__ = ["QueryBusy", "QueryEngine", "QueryTimeout", "RowsResult", "engine_for", "run_rows"]
+
+QUERY_SECONDS = 10.0  # settings.query_timeout_s overrides
+EXPORT_SECONDS = 600.0  # whole-table exports; settings.export_timeout_s overrides
+WAIT_SECONDS = 10.0  # how long a query waits for a free slot before "busy"
 
 
 class QueryTimeout(RuntimeError):
@@ -27,13 +48,138 @@ class QueryBusy(RuntimeError):
     pass
 
 
-@dataclass
-class RowsResult:
-    fields: list[dict[str, Any]]
-    rows: list[list[Any]]
-    total: int | None
-    next_cursor: str | None
-    row_ids: list[int] | None = None  # 1-based positions in the file (ungrouped queries)
+class QueryEngine:
+    """A shared DuckDB database and ``slots`` concurrent queries over it."""
+
+    def __init__(
+        self, settings: Settings, slots: int | None = None, timeout: float | None = None
+    ) -> None:
+        self.settings = settings
+        self.timeout = timeout or float(getattr(settings, "query_timeout_s", QUERY_SECONDS))
+        self.export_timeout = float(getattr(settings, "export_timeout_s", EXPORT_SECONDS))
+        self.wait = WAIT_SECONDS
+        size = slots or max(2, settings.duckdb_threads or os.cpu_count() or 2)
+        self._slots = threading.BoundedSemaphore(size)
+        # Whole-table exports take seconds: they queue on slots of their own (as long as
+        # their time limit), so pages and aggregates never wait behind a run of downloads.
+        self._export_slots = threading.BoundedSemaphore(max(1, size // 2))
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            if self._con is None:
+                self._con = connect(self.settings)
+                # Release files never change (content-addressed), so their footers can be
+                # cached: a page of rows then costs one read of the data it needs.
+                self._con.execute("SET parquet_metadata_cache = true")
+            return self._con.cursor()
+
+    @contextlib.contextmanager
+    def cursor(
+        self, timeout: float | None = None, wait: float | None = None, export: bool = False
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A DuckDB cursor inside a slot, interrupted after ``timeout`` seconds (``export``:
+        an export slot and the export time limit).
+
+        Raises QueryBusy when no slot frees up in time and QueryTimeout when interrupted.
+        """
+        slots = self._export_slots if export else self._slots
+        limit = timeout or (self.export_timeout if export else self.timeout)
+        patience = wait if wait is not None else (self.export_timeout if export else self.wait)
+        if not slots.acquire(timeout=patience):
+            raise QueryBusy("the data API is busy; retry in a moment")
+        try:
+            cur = self._cursor()
+            token = _watchdog.watch(cur, limit)
+            try:
+                yield cur
+            except duckdb.InterruptException:
+                raise QueryTimeout(f"the query took longer than {limit:g} s") from None
+            finally:
+                _watchdog.cancel(token)
+                cur.close()
+        finally:
+            slots.release()
+
+    def fetch(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        with self.cursor() as cur:
+            return cur.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
+
+class _Watchdog:
+    """One thread that interrupts cursors past their deadline (a timer thread per query
+    would cost more than a small query)."""
+
+    def __init__(self) -> None:
+        self._deadlines: dict[int, tuple[float, duckdb.DuckDBPyConnection]] = {}
+        self._next = 0
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, cursor: duckdb.DuckDBPyConnection, seconds: float) -> int:
+        with self._wake:
+            self._next += 1
+            self._deadlines[self._next] = (time.monotonic() + seconds, cursor)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="query-watchdog")
+                self._thread.daemon = True
+                self._thread.start()
+            self._wake.notify()
+            return self._next
+
+    def cancel(self, token: int) -> None:
+        with self._wake:
+            self._deadlines.pop(token, None)
+
+    def _run(self) -> None:
+        with self._wake:
+            while True:
+                now = time.monotonic()
+                self._interrupt([t for t, (d, _) in self._deadlines.items() if d <= now])
+                soonest = min((d for d, _ in self._deadlines.values()), default=now + 60)
+                self._wake.wait(max(0.01, soonest - now))
+
+    def _interrupt(self, tokens: list[int]) -> None:
+        for token in tokens:  # no reference to a cursor outlives this call
+            self._deadlines.pop(token)[1].interrupt()
+
+
+_watchdog = _Watchdog()
+_engines: dict[tuple[Any, ...], QueryEngine] = {}
+_engines_lock = threading.Lock()
+
+
+@atexit.register
+def _close_engines() -> None:
+    """Close the shared connections before the interpreter tears DuckDB's bindings down."""
+    with _engines_lock:
+        for engine in _engines.values():
+            engine.close()
+        _engines.clear()
+
+
+def engine_for(settings: Settings | QueryEngine) -> QueryEngine:
+    """The process's engine for these settings (one per home, memory and thread limits)."""
+    if isinstance(settings, QueryEngine):
+        return settings
+    key = (
+        str(settings.scratch_dir),
+        settings.duckdb_memory_mb,
+        settings.duckdb_threads,
+        getattr(settings, "query_timeout_s", None),
+    )
+    with _engines_lock:
+        engine = _engines.get(key)
+        if engine is None:
+            engine = _engines[key] = QueryEngine(settings)
+        return engine
 
 
 def json_value(value: Any) -> Any:
@@ -46,64 +192,43 @@ def json_value(value: Any) -> Any:
     return value
 
 
-def _slot(settings: Settings) -> threading.BoundedSemaphore:
-    """Queries one process runs at once: each may use the whole DuckDB memory limit."""
-    size = max(2, settings.duckdb_threads or 2)
-    with _slots_lock:
-        return _slots.setdefault(size, threading.BoundedSemaphore(size))
-
-
-def execute(settings: Settings, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    slot = _slot(settings)
-    if not slot.acquire(timeout=QUERY_SECONDS):
-        raise QueryBusy("the data API is busy; retry in a moment")
-    try:
-        with connect(settings) as con:
-            timer = threading.Timer(QUERY_SECONDS, con.interrupt)
-            timer.start()
-            try:
-                return con.execute(sql, params).fetchall()
-            except duckdb.InterruptException:
-                raise QueryTimeout(f"the query took longer than {QUERY_SECONDS:.0f} s") from None
-            finally:
-                timer.cancel()
-    finally:
-        slot.release()
-
-
 def run_rows(
-    settings: Settings, path: str, columns: list[dict[str, Any]], query: RowQuery
+    engine: QueryEngine | Settings, path: str, columns: list[dict[str, Any]], query: RowQuery
 ) -> RowsResult:
-    sql = build_sql(query, columns, path)
-    raw = execute(settings, sql.text, sql.params)
+    """One page of ``query`` over the Parquet file at ``path``, with its next cursor."""
+    engine = engine_for(engine)
+    sql = build_sql(query, columns, path, extra_row=not query.grouped)
+    raw = engine.fetch(sql.text, sql.params)
     width = len(sql.fields)
+    more = not query.all_rows and len(raw) > query.limit
+    raw = raw[: query.limit] if more else raw
     rows = [[json_value(v) for v in row[:width]] for row in raw]
-    next_cursor = None
-    if not query.grouped and query.limit and len(raw) == query.limit:
-        next_cursor = encode_cursor(list(raw[-1][width:]))
+    next_cursor = _next_cursor(sql, raw, width) if more and query.limit else None
     row_ids = None if query.grouped else [int(row[-1]) + 1 for row in raw]
     total = None
     if query.include_total:
         text, params = count_sql(query, columns, path)
-        total = int(execute(settings, text, params)[0][0])
+        total = int(engine.fetch(text, params)[0][0])
     return RowsResult(sql.fields, rows, total, next_cursor, row_ids)
 
 
+def _next_cursor(sql: Sql, raw: list[tuple[Any, ...]], width: int) -> str:
+    return encode_cursor(list(raw[-1][width:]), sql.keys)
+
+
 def facet_counts(
-    settings: Settings, path: str, columns: list[dict[str, Any]], query: RowQuery, names: list[str]
+    engine: QueryEngine | Settings,
+    path: str,
+    columns: list[dict[str, Any]],
+    query: RowQuery,
+    names: list[str],
 ) -> dict[str, list[dict[str, Any]]]:
-    """Top 50 values of each column in ``names`` among the rows ``query`` filters."""
+    """The 50 most frequent values of each column in ``names`` among the rows ``query`` keeps;
+    each column is its own query with its own time limit."""
+    engine = engine_for(engine)
     result = {}
     for name in names:
-        grouped = RowQuery(
-            filters=query.filters,
-            q=query.q,
-            group_by=[name],
-            aggregates=[Aggregate("count", None)],
-            limit=50,
-        )
-        sql = build_sql(grouped, columns, path)
-        text = sql.text.replace(" ORDER BY ", ' ORDER BY "count" DESC, ', 1)
-        rows = execute(settings, text, sql.params)
+        text, params = facet_sql(query, columns, path, name)
+        rows = engine.fetch(text, params)
         result[name] = [{"value": json_value(v), "count": int(c)} for v, c in rows]
     return result

@@ -26,6 +26,7 @@ from abierto.web import (
     ckan_write,
     downloads,
     edit_views,
+    organization_views,
     pages,
     publish_views,
     search_views,
@@ -69,6 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
         )
     for module in (
         pages,
+        organization_views,
         search_views,
         accounts_views,
         publish_views,

@@ -1,4 +1,4 @@
-"""Page text in Spanish first, English on request (``?lang=en``).
+"""Page text in Spanish first, English on request (``?lang=en`` or the ``lang`` cookie).
 
 Messages live in ``abierto.web.messages``, one module per area of the portal, each a
 dict of key → (Spanish, English). Templates only call ``t(key)``.
@@ -14,6 +14,7 @@ from abierto.web.messages import MESSAGES
 
 LANGUAGES = ("es", "en")
 DEFAULT_LANGUAGE = "es"
+LANGUAGE_COOKIE = "lang"
 
 
 Translator = Callable[..., str]

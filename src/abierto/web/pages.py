@@ -1,93 +1,138 @@
-"""HTML pages: the list of datasets and the page of one dataset."""
+"""HTML pages of the public portal: home, the dataset page with its preview, the language."""
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, field
-from typing import Any
+from urllib.parse import quote, urlencode
 
-import duckdb
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
+from abierto.accounts.permissions import Action, can
 from abierto.app_context import AppContext
-from abierto.catalog.models import Dataset, Release, Resource
-from abierto.web import queries
+from abierto.catalog.models import Dataset
+from abierto.web import portal_queries, queries
 from abierto.web.auth import ActorDep
-from abierto.web.data import PREVIEW_ROWS, Preview, read_preview
+from abierto.web.dataset_view import ResourceView, metadata, resource_view
 from abierto.web.deps import ContextDep, SessionDep
-from abierto.web.schemas import download_url
-from abierto.web.templating import render
+from abierto.web.i18n import LANGUAGE_COOKIE, LANGUAGES
+from abierto.web.preview import FORM_OPERATORS, PreviewState, run_preview
+from abierto.web.templating import render, request_language
 
-log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
-PAGE_SIZE = 50
+NEWEST_LISTED = 6
+MOST_VIEWED_LISTED = 6
 LISTED_ERRORS = 20
-
-
-@dataclass(slots=True)
-class ResourceView:
-    resource: Resource
-    release: Release | None
-    history: list[tuple[Release, dict[str, str]]] = field(default_factory=list)
-    columns: list[dict[str, Any]] = field(default_factory=list)
-    titles: dict[str, str] = field(default_factory=dict)
-    preview: Preview | None = None
-    downloads: dict[str, str] = field(default_factory=dict)
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(
-    request: Request, session: SessionDep, actor: ActorDep, page: int = Query(1, ge=1)
-) -> HTMLResponse:
-    total = queries.count_datasets(session, actor)
-    listings = queries.list_datasets(session, actor, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    pages = max(1, -(-total // PAGE_SIZE))
-    return render(
-        request,
-        "home.html",
-        {"listings": listings, "total": total, "page": page, "pages": pages},
+def home(request: Request, session: SessionDep, actor: ActorDep) -> HTMLResponse:
+    context = {
+        "stats": portal_queries.home_stats(session, actor),
+        "themes": portal_queries.themes_with_counts(session, actor),
+        "newest": portal_queries.newest_datasets(session, actor, NEWEST_LISTED),
+        "most_viewed": portal_queries.most_viewed_datasets(session, actor, MOST_VIEWED_LISTED),
+    }
+    return render(request, "home.html", context)
+
+
+@router.get("/lang/{code}")
+def choose_language(code: str, next: str = Query("/", max_length=2000)) -> RedirectResponse:
+    """Remember the language in a cookie and go back to the page (only a local one)."""
+    if code not in LANGUAGES:
+        raise HTTPException(status_code=404)
+    local = next.startswith("/") and not next.startswith("//") and "\\" not in next
+    response = RedirectResponse(next if local else "/", status_code=303)
+    response.set_cookie(
+        LANGUAGE_COOKIE, code, max_age=LANGUAGE_COOKIE_AGE, samesite="lax", httponly=True
     )
+    return response
+
+
+def _views(
+    request: Request, context: AppContext, dataset: Dataset, chosen: str | None
+) -> list[ResourceView]:
+    """Every resource; the preview of ``chosen`` (or of none named: every table) follows
+    the query string, the others start at their first page."""
+    views = []
+    resources = sorted(dataset.resources, key=lambda r: (r.position, r.name))
+    for index, resource in enumerate(resources, start=1):
+        view = resource_view(dataset, resource, index)
+        if view.release is not None:
+            asked = chosen is None or chosen == resource.name
+            params = request.query_params if asked else {}
+            view.preview = run_preview(context, view.release, PreviewState.from_params(params))
+        views.append(view)
+    return views
 
 
 @router.get("/datasets/{slug}", response_class=HTMLResponse)
 def dataset_page(
-    request: Request, slug: str, session: SessionDep, context: ContextDep, actor: ActorDep
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    context: ContextDep,
+    actor: ActorDep,
+    resource: str | None = Query(None, max_length=300),
 ) -> HTMLResponse:
     dataset = queries.get_dataset(session, actor, slug)
     if dataset is None:
         raise HTTPException(status_code=404)
-    views = [_resource_view(context, dataset, r) for r in dataset.resources]
-    return render(
-        request,
-        "dataset.html",
-        {"dataset": dataset, "views": views, "listed_errors": LISTED_ERRORS},
+    portal_queries.count_view(session, dataset.id)
+    lang_index = LANGUAGES.index(request_language(request))
+    page = {
+        "dataset": dataset,
+        "meta": metadata(dataset, lang_index),
+        "views": _views(request, context, dataset, resource),
+        "listed_errors": LISTED_ERRORS,
+        "can_edit": can(actor, Action.EDIT, dataset),
+        "can_delete": can(actor, Action.DELETE, dataset),
+        "base_url": str(request.base_url).rstrip("/"),
+        "operators": FORM_OPERATORS,
+    }
+    return render(request, "dataset.html", page)
+
+
+@router.get("/datasets/{slug}/resources/{name}/preview", response_class=HTMLResponse)
+def preview_partial(
+    request: Request,
+    slug: str,
+    name: str,
+    session: SessionDep,
+    context: ContextDep,
+    actor: ActorDep,
+) -> HTMLResponse:
+    """The preview block alone, for htmx to swap in place (same parameters as the page)."""
+    dataset = queries.get_dataset(session, actor, slug)
+    found = (
+        None
+        if dataset is None
+        else next((r for r in dataset.resources if r.name == name and r.kind == "table"), None)
     )
+    if dataset is None or found is None:
+        raise HTTPException(status_code=404)
+    index = sorted(dataset.resources, key=lambda r: (r.position, r.name)).index(found) + 1
+    view = resource_view(dataset, found, index)
+    if view.release is None:
+        raise HTTPException(status_code=404)
+    view.preview = run_preview(
+        context, view.release, PreviewState.from_params(request.query_params)
+    )
+    response = render(
+        request,
+        "dataset_preview.html",
+        {"dataset": dataset, "view": view, "operators": FORM_OPERATORS},
+    )
+    if request.headers.get("HX-Request"):
+        # The address bar shows the full page for this state, so a reload or a shared link
+        # (also after an htmx form submit) opens the same preview without JavaScript.
+        response.headers["HX-Push-Url"] = _page_url(request, dataset, view)
+    return response
 
 
-def _resource_view(context: AppContext, dataset: Dataset, resource: Resource) -> ResourceView:
-    release = queries.latest(resource)
-    history = [(r, _downloads(dataset, resource, r.number)) for r in reversed(resource.releases)]
-    view = ResourceView(resource, release, history=history)
-    if release is None:
-        return view
-    view.columns = [
-        {**column, "profile": release.profile.get(column["name"], {})} for column in release.columns
-    ]
-    view.titles = {c["name"]: c["title"] for c in release.columns}
-    view.preview = _preview(context, release)
-    view.downloads = _downloads(dataset, resource, None)
-    return view
-
-
-def _downloads(dataset: Dataset, resource: Resource, number: int | None) -> dict[str, str]:
-    return {fmt: download_url(dataset, resource, fmt, number) for fmt in ("csv", "parquet")}
-
-
-def _preview(context: AppContext, release: Release) -> Preview | None:
-    try:
-        path = context.store.local_path(release.blob_key)
-        return read_preview(context.settings, path, PREVIEW_ROWS)
-    except (duckdb.Error, OSError, ValueError):
-        log.exception("cannot read release %s (%s)", release.id, release.blob_key)
-        return None
+def _page_url(request: Request, dataset: Dataset, view: ResourceView) -> str:
+    assert view.preview is not None
+    params = {"resource": view.resource.name, **view.preview.state.params()}
+    if "lang" in request.query_params:
+        params["lang"] = request_language(request)
+    return f"/datasets/{quote(dataset.slug, safe='')}?{urlencode(params)}#preview-{view.anchor}"

@@ -14,7 +14,16 @@ from jinja2 import Environment, FileSystemLoader
 
 from abierto.web.auth import CSRF_FIELD, csrf_token, get_actor
 from abierto.web.data import format_cell
-from abierto.web.i18n import DEFAULT_LANGUAGE, error_label, localized, pick_language, translator
+from abierto.web.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_COOKIE,
+    LANGUAGES,
+    error_label,
+    localized,
+    pick_language,
+    translator,
+)
+from abierto.web.markdown import markdown_text, render_markdown
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -34,6 +43,8 @@ def _environment() -> Environment:
     env.filters["number"] = format_number
     env.filters["moment"] = format_moment
     env.filters["cell"] = lambda v: "" if v is None else format_cell(v)
+    env.filters["markdown"] = render_markdown
+    env.filters["plaintext"] = markdown_text
     return env
 
 
@@ -41,7 +52,11 @@ templates = Jinja2Templates(env=_environment())
 
 
 def request_language(request: Request) -> str:
-    return pick_language(request.query_params.get("lang"))
+    """``?lang=`` first, then the ``lang`` cookie set by ``/lang/{code}``, then Spanish."""
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    return pick_language(request.cookies.get(LANGUAGE_COOKIE))
 
 
 def _link_factory(lang: str) -> Any:
@@ -55,12 +70,16 @@ def _link_factory(lang: str) -> Any:
     return link
 
 
-def _switch_url(request: Request, lang: str) -> str:
-    other = "en" if lang == DEFAULT_LANGUAGE else DEFAULT_LANGUAGE
-    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
-    if other != DEFAULT_LANGUAGE:
-        params.append(("lang", other))
+def current_path(request: Request, drop: tuple[str, ...] = ("lang",)) -> str:
+    """This page's path and query, without ``drop`` parameters (for ``next=`` links)."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in drop]
     return f"{request.url.path}?{urlencode(params)}" if params else request.url.path
+
+
+def _switch_url(request: Request, lang: str) -> str:
+    """``/lang/{other}?next=…``: sets the cookie, so the choice persists across pages."""
+    other = "en" if lang == DEFAULT_LANGUAGE else DEFAULT_LANGUAGE
+    return f"/lang/{other}?{urlencode({'next': current_path(request)})}"
 
 
 def render(
@@ -75,6 +94,7 @@ def render(
         "localized": lambda text: localized(text, lang),
         "error_label": lambda kind: error_label(kind, lang),
         "actor": get_actor(request),
+        "current_path": current_path(request),
         "csrf_token": csrf_token(request),
         "csrf_field": CSRF_FIELD,
     }
