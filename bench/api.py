@@ -329,7 +329,14 @@ def run_tool(
         results = []
         for scenario in args.only:
             print(f"{tool}: {scenario} …", file=sys.stderr, flush=True)
-            results.append(drive(server, scenario, requests[scenario], args.clients, args.seconds))
+            stats = drive(server, scenario, requests[scenario], args.clients, args.seconds)
+            results.append(stats)
+            print(
+                f"  {stats.requests} requests, {stats.rps:.2f}/s, p50 {_f(stats.p50_ms)} ms, "
+                f"{stats.errors} errors, peak RSS {stats.peak_rss_mb:,.0f} MB",
+                file=sys.stderr,
+                flush=True,
+            )
         return results
     finally:
         server.stop()

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     # Blobs read from S3 are cached here (default <home>/blob-cache), bounded in size.
     blob_cache_dir: str = ""
     blob_cache_mb: int = 10240
+    # Time limits of data-API queries and of whole-table exports, in seconds.
+    query_timeout_s: float = 10.0
+    export_timeout_s: float = 600.0
     queue_url: str = "inprocess://"
     queue_name: str = "abierto"  # the Redis queue workers listen on
     # Running jobs touch their row this often; a job silent for 3 beats was abandoned.

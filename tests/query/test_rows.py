@@ -314,3 +314,21 @@ def test_exports_queue_on_their_own_slots(tmp_path: Path) -> None:
             assert cur.execute("SELECT 2").fetchall() == [(2,)]  # every page slot is taken
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("filters", [{}, {"colonia": "Centro"}, {"q": "santa"}])
+def test_offset_in_file_order(
+    engine: QueryEngine, table: tuple[str, list[Row]], filters: dict[str, str]
+) -> None:
+    kept = [r["id"] for r in table[1] if _keeps(r, filters)]
+    for offset in ("0", "17", str(len(kept) - 5), str(len(kept) + 5)):
+        result = ask(engine, table, select="id", limit="25", offset=offset, **filters)
+        assert ids(result) == kept[int(offset) : int(offset) + 25]
+
+
+def _keeps(row: Row, filters: dict[str, str]) -> bool:
+    if "colonia" in filters:
+        return row["colonia"] == filters["colonia"]
+    if "q" in filters:
+        return "santa" in fold(row["colonia"])
+    return True

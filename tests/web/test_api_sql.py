@@ -17,7 +17,7 @@ from abierto.accounts.permissions import ANONYMOUS, Actor
 from abierto.app_context import AppContext
 from abierto.catalog.services import dataset_by_slug, get_or_create_organization
 from abierto.query import sandbox
-from abierto.web.api_sql import _resolve
+from abierto.web.api_sql import resolve_table
 from tests.web.conftest import OBRAS_V1, OBRAS_V2, SECRET, Portal, hide, publish_csv
 
 SQL = "/api/v1/sql"
@@ -228,15 +228,15 @@ def test_names_resolve_on_both_databases(context: AppContext, tmp_path: Path) ->
     with context.db.session() as session:
         tonala = get_or_create_organization(session, "tonala")
         member = Actor("u1", "ana", roles={tonala.id: "member"})
-        latest = _resolve(session, context, ANONYMOUS, "obras/data")
-        first = _resolve(session, context, ANONYMOUS, "obras/data@1")
+        latest = resolve_table(session, context, ANONYMOUS, "obras/data")
+        first = resolve_table(session, context, ANONYMOUS, "obras/data@1")
         assert (latest.number, first.number) == (2, 1)
         assert latest.path.is_file() and latest.path != first.path
-        assert _resolve(session, context, ANONYMOUS, "obras").release_id == latest.release_id
+        assert resolve_table(session, context, ANONYMOUS, "obras").release_id == latest.release_id
         for name in ("obras/data@3", "obras/otra", "nomina", "nomina/data", "nada"):
             with pytest.raises(sandbox.UnknownTable):
-                _resolve(session, context, ANONYMOUS, name)
-        assert _resolve(session, context, member, "nomina@1").dataset == "nomina"
+                resolve_table(session, context, ANONYMOUS, name)
+        assert resolve_table(session, context, member, "nomina@1").dataset == "nomina"
 
 
 # -- escapes and limits over HTTP ---------------------------------------------------------------

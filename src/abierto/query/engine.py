@@ -21,6 +21,7 @@ from typing import Any
 
 import duckdb
 
+from abierto.query.cursors import encode_cursor
 from abierto.query.duck import connect
 from abierto.query.rows import (
     RowQuery,
@@ -28,7 +29,6 @@ from abierto.query.rows import (
     Sql,
     build_sql,
     count_sql,
-    encode_cursor,
     facet_sql,
 )
 from abierto.settings import Settings

@@ -9,16 +9,14 @@ parameters; nothing the client sends is pasted into SQL.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from abierto.query.cursors import ROW, CursorError, after_cursor, decode_cursor
 from abierto.query.sql import ident
 
 if TYPE_CHECKING:
@@ -48,7 +46,6 @@ RESERVED = {
 }  # fmt: skip
 SOURCE = "read_parquet($1, file_row_number = true)"
 PLAIN = "read_parquet($1)"  # reading the row number costs time; only row pages need it
-ROW = "file_row_number"
 _INTEGER = re.compile(r"[+-]?\d{1,18}")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _TRUE = ("true", "1", "sí", "si", "yes")
@@ -235,7 +232,10 @@ def parse_row_query(
     if query.select and query.grouped:
         raise QueryError("select cannot be combined with group_by; name the groups", "select")
     if query.cursor:  # refuse a bad cursor now, not when the SQL is built
-        _decode_cursor(query.cursor, _cursor_keys(query, types))
+        try:
+            decode_cursor(query.cursor, _cursor_keys(query, types))
+        except CursorError as exc:
+            raise QueryError(str(exc), "cursor") from None
     return query
 
 
@@ -389,7 +389,7 @@ def build_sql(
     fields = output_fields(query, columns)
     keys = _cursor_keys(query, types)
     if query.cursor:
-        where.append(_after_cursor(query.cursor, keys, params))
+        where.append(after_cursor(query.cursor, keys, params.add))
     select = [ident(f["name"]) for f in fields]
     select += [f"{expr} AS {ident(f'__key{n}')}" for n, (expr, _, _) in enumerate(keys)]
     offset = int(query.offset)
@@ -400,6 +400,9 @@ def build_sql(
     paging += f" OFFSET {offset}" if offset else ""
     if not query.order:  # file order: DuckDB keeps it (preserve_insertion_order) and streams
         sql = f"SELECT {', '.join(select)} FROM {SOURCE}{_where(where)}{paging}"
+        if offset and not query.all_rows:  # skip rows reading only the row number
+            page = f"SELECT {ROW} FROM {SOURCE}{_where(where)}{paging}"
+            sql = f"SELECT {', '.join(select)} FROM {SOURCE} WHERE {ROW} IN ({page})"
         return Sql(sql, params.values, fields, keys)
     order = " ORDER BY " + ", ".join(_order_terms(keys))
     if query.all_rows:
@@ -475,81 +478,3 @@ def facet_sql(
 
 def _order_terms(keys: list[tuple[str, str, bool]]) -> list[str]:
     return [f"{expr} {'DESC' if desc else 'ASC'} NULLS LAST" for expr, _, desc in keys]
-
-
-# -- keyset cursors -------------------------------------------------------------------------
-# A cursor holds the order keys of the last row of a page and a fingerprint of the query's
-# order, so a cursor from another query is refused rather than silently misapplied.
-
-
-def _fingerprint(keys: list[tuple[str, str, bool]]) -> str:
-    text = "|".join(f"{expr}:{desc}" for expr, _, desc in keys)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def encode_cursor(values: list[Any], keys: list[tuple[str, str, bool]]) -> str:
-    document = {"o": _fingerprint(keys), "v": [_jsonable(v) for v in values]}
-    raw = json.dumps(document, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    return value
-
-
-def _decode_cursor(cursor: str, keys: list[tuple[str, str, bool]]) -> list[Any]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        document = json.loads(base64.urlsafe_b64decode(padded))
-        values = document["v"]
-        fingerprint = document["o"]
-    except (ValueError, TypeError, KeyError):
-        raise QueryError("cursor is not one this API gave out", "cursor") from None
-    if fingerprint != _fingerprint(keys) or not isinstance(values, list):
-        raise QueryError("cursor belongs to a query with another order", "cursor")
-    if len(values) != len(keys):
-        raise QueryError("cursor is not one this API gave out", "cursor")
-    return [_restore(v, kind) for v, (_, kind, _) in zip(values, keys, strict=True)]
-
-
-def _restore(value: Any, kind: str) -> Any:
-    """A cursor value back as the key's type; anything else means a forged cursor."""
-    if value is None:
-        return None
-    ok = {
-        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-        "boolean": lambda v: isinstance(v, bool),
-        "text": lambda v: isinstance(v, str),
-        "date": lambda v: isinstance(v, str),
-        "datetime": lambda v: isinstance(v, str),
-    }.get(kind, lambda v: False)
-    if not ok(value):
-        raise QueryError("cursor is not one this API gave out", "cursor")
-    try:
-        if kind == "date":
-            return dt.date.fromisoformat(value)
-        if kind == "datetime":
-            return dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise QueryError("cursor is not one this API gave out", "cursor") from None
-    return value
-
-
-def _after_cursor(cursor: str, keys: list[tuple[str, str, bool]], params: _Params) -> str:
-    """Rows strictly after the cursor's row in the (nulls-last, row-number) order."""
-    branches = []
-    equal: list[str] = []
-    for (expr, _, desc), value in zip(keys, _decode_cursor(cursor, keys), strict=True):
-        if value is None:  # after a null only other nulls with a later key follow
-            equal.append(f"{expr} IS NULL")
-            continue
-        slot = params.add(value)
-        step = f"{expr} {'<' if desc else '>'} {slot}"
-        if expr != ROW:
-            step = f"({step} OR {expr} IS NULL)"
-        branches.append(" AND ".join([*equal, step]))
-        equal.append(f"{expr} = {slot}")
-    return " OR ".join(f"({b})" for b in branches) or "FALSE"

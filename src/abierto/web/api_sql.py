@@ -81,7 +81,8 @@ def _answer(context: AppContext, actor: Actor, sql: str, limit: int, fmt: str) -
     try:
         checked = sandbox.check(sql)
         with context.db.session() as session:
-            tables = [_resolve(session, context, actor, name) for name in sorted(checked.tables)]
+            names = sorted(checked.tables)
+            tables = [resolve_table(session, context, actor, name) for name in names]
         files = {t.name: t.path for t in tables}
         result = sandbox.run(context.settings, checked, files, row_limit=limit)
     except sandbox.SqlError as exc:
@@ -99,7 +100,7 @@ def _answer(context: AppContext, actor: Actor, sql: str, limit: int, fmt: str) -
     )
 
 
-def _resolve(session: Session, context: AppContext, actor: Actor, name: str) -> Table:
+def resolve_table(session: Session, context: AppContext, actor: Actor, name: str) -> Table:
     """The release a table name means, if ``actor`` may read it; else ``UnknownTable``."""
     match = NAME.match(name)
     found = _find(session, actor, match["base"], match["number"]) if match else None

@@ -16,7 +16,7 @@ from abierto.interop import ckan
 from abierto.query import sandbox
 from abierto.query.engine import QueryBusy, QueryTimeout, run_rows
 from abierto.query.rows import MAX_LIMIT, Filter, QueryError, RowQuery, convert
-from abierto.web.api_sql import _resolve
+from abierto.web.api_sql import resolve_table
 from abierto.web.ckan_actions import find_resource
 from abierto.web.ckan_api import (
     ActionContext,
@@ -145,7 +145,7 @@ def datastore_search_sql(ctx: ActionContext, data: dict[str, Any]) -> dict[str, 
     sql = str(require(data, "sql"))
     try:
         checked = sandbox.check(sql)
-        tables = [_resolve(ctx.session, ctx.app, ctx.actor, n) for n in sorted(checked.tables)]
+        tables = [resolve_table(ctx.session, ctx.app, ctx.actor, n) for n in sorted(checked.tables)]
         result = sandbox.run(ctx.app.settings, checked, {t.name: t.path for t in tables})
     except sandbox.SqlError as exc:
         raise ValidationError(exc.message, query=[exc.message]) from exc
