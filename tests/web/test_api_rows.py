@@ -18,7 +18,9 @@ import pyarrow.parquet as pq
 import pytest
 from python_calamine import CalamineWorkbook
 
+from abierto.accounts import services
 from abierto.app_context import AppContext
+from abierto.catalog.services import dataset_by_slug, get_or_create_organization
 from abierto.ingest.publish import PublishRequest, publish
 from abierto.query.engine import engine_for
 from abierto.settings import Settings
@@ -357,8 +359,6 @@ def test_private_and_draft_tables_are_not_found(http: httpx.Client, slug: str) -
 def test_release_routes_hide_private_releases(http: httpx.Client, server: Server) -> None:
     context = AppContext.create(server.settings)
     try:
-        from abierto.catalog.services import dataset_by_slug
-
         with context.db.session() as session:
             dataset = dataset_by_slug(session, "secreto")
             assert dataset is not None
@@ -422,3 +422,26 @@ def test_real_file_rows_and_exports_agree(http: httpx.Client) -> None:
     ).json()
     total = http.get(f"{base}/rows", params={"sum": "cantidad"}).json()["rows"][0][0]
     assert sum(r[1] or 0 for r in by_month["rows"]) == total
+
+
+def test_members_read_private_tables_that_shared_caches_do_not_keep(
+    http: httpx.Client, server: Server
+) -> None:
+    context = AppContext.create(server.settings)
+    try:
+        with context.db.session() as session:
+            user = services.create_user(session, "filas-miembro", "filas@example.org", "x" * 16)
+            org = get_or_create_organization(session, "zapopan")
+            services.set_membership(session, user, org, "member")
+            token, _ = services.create_token(session, user, "rows tests")
+    finally:
+        context.close()
+    auth = {"Authorization": f"Bearer {token}"}
+    response = http.get("/api/v1/datasets/secreto/resources/data/rows", headers=auth)
+    assert response.status_code == 200
+    assert response.json()["rows"][0][0] == "Juana Pérez Confidencial"
+    assert response.headers["cache-control"] == "private, no-cache"
+    download = http.get("/datasets/secreto/resources/data/data.csv", headers=auth)
+    assert download.status_code == 200 and "Confidencial" in download.text
+    public = http.get(f"{BASE}/rows", params={"limit": 1})
+    assert public.headers["cache-control"] == "no-cache"

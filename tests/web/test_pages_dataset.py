@@ -60,6 +60,7 @@ def _rich_metadata(context: AppContext) -> None:
         obras = dataset_by_slug(session, "obras-x")
         assert obras is not None
         obras.license_id = "cc-by-nc-4.0"
+        obras.spatial = "14120"  # an INEGI key, not a place name
 
 
 @pytest.fixture(scope="module")
@@ -131,8 +132,10 @@ def test_metadata_table_and_open_licence_badge(client: httpx.Client) -> None:
         assert text in html, text
     english = client.get("/datasets/ciclistas", params={"lang": "en"}).text
     assert "Monthly" in english and ">Mobility<" in english and "Update frequency" in english
+    assert "<td>Español</td>" in html and "<td>Spanish</td>" in english
     closed = client.get("/datasets/obras-x").text
     assert '<span class="badge badge-warn">No abierta</span>' in closed
+    assert "<td>Clave geoestadística INEGI 14120</td>" in closed
 
 
 def test_markdown_description_is_rendered_and_sanitised(client: httpx.Client) -> None:

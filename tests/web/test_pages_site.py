@@ -168,3 +168,4 @@ def test_organization_page_renders_its_profile_safely(portal: Portal) -> None:
         assert (
             "Gobierno de Zapopan" in listing and '<span class="badge">Municipal</span>' in listing
         )
+        assert '<p class="summary">Gobierno municipal &lt;script&gt;' in listing

@@ -63,15 +63,18 @@ def error(status: int, message: str, param: str | None, retry_after: int | None 
     return Response(body, status, headers=headers, media_type="application/json")
 
 
-def cache_headers(request: Request, release: Release, fmt: str) -> dict[str, str]:
-    """ETag (release checksum + format + sorted query) and Last-Modified of a response."""
+def cache_headers(request: Request, found: queries.ResourceRelease, fmt: str) -> dict[str, str]:
+    """ETag (release checksum + format + sorted query) and Last-Modified of a response;
+    shared caches may keep public tables only."""
+    release, dataset = found.release, found.dataset
+    public = not dataset.private and dataset.state == "published"
     pairs = sorted(request.query_params.multi_items())
     digest = hashlib.sha256(f"{release.checksum}\n{fmt}\n{pairs!r}".encode()).hexdigest()
     modified = release.created_at.replace(tzinfo=dt.UTC)
     return {
         "ETag": f'W/"{digest[:32]}"',
         "Last-Modified": email.utils.format_datetime(modified, usegmt=True),
-        "Cache-Control": "no-cache",
+        "Cache-Control": "no-cache" if public else "private, no-cache",
         "Vary": "Accept-Encoding",
     }
 
@@ -184,7 +187,7 @@ def _rows(
     fmt = ext or request.query_params.get("format") or "json"
     if fmt not in ROW_FORMATS:
         return error(400, f"unknown format {fmt!r}; use one of {', '.join(ROW_FORMATS)}", "format")
-    headers = cache_headers(request, found.release, fmt)
+    headers = cache_headers(request, found, fmt)
     if not_modified(request, headers):
         return Response(status_code=304, headers=headers)
     if fmt != "json":
@@ -222,7 +225,7 @@ def _facets(
     request: Request, context: AppContext, found: queries.ResourceRelease, columns: str
 ) -> Response:
     release = found.release
-    headers = cache_headers(request, release, "facets")
+    headers = cache_headers(request, found, "facets")
     if not_modified(request, headers):
         return Response(status_code=304, headers=headers)
 

@@ -54,7 +54,7 @@ def download(
         raise HTTPException(status_code=404)
     if fmt not in FORMATS:
         return error(400, f"unknown format .{fmt}; use one of {', '.join(FORMATS)}", "format")
-    headers = cache_headers(request, found.release, fmt)
+    headers = cache_headers(request, found, fmt)
     if not_modified(request, headers):
         return Response(status_code=304, headers=headers)
     if fmt == "parquet":  # the release file is already the Parquet download

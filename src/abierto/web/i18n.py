@@ -27,7 +27,7 @@ def pick_language(value: str | None) -> str:
 def translator(lang: str) -> Translator:
     index = LANGUAGES.index(pick_language(lang))
 
-    def t(key: str, **values: Any) -> str:
+    def t(key: str, /, **values: Any) -> str:
         text = MESSAGES[key][index] if key in MESSAGES else key
         return text.format(**values) if values else text
 

@@ -19,7 +19,7 @@ from abierto.web.preview import FORM_OPERATORS, PreviewState, run_preview
 from abierto.web.templating import render, request_language
 
 router = APIRouter(include_in_schema=False)
-NEWEST_LISTED = 6
+NEWEST_LISTED = 12  # the whole demo catalog fits on the home page
 MOST_VIEWED_LISTED = 6
 LISTED_ERRORS = 20
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600

@@ -75,4 +75,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "notfound.back": ("Volver al inicio", "Back to the home page"),
     "lang.switch": ("English", "Español"),
+    "lang.name.es": ("Español", "Spanish"),
+    "lang.name.en": ("Inglés", "English"),
 }

@@ -44,6 +44,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "meta.tags": ("Etiquetas", "Tags"),
     "meta.themes": ("Temas", "Themes"),
     "meta.language": ("Idioma", "Language"),
+    "meta.inegi_key": ("Clave geoestadística INEGI {code}", "INEGI area code {code}"),
     "meta.created": ("Creado", "Created"),
     "meta.modified": ("Modificado", "Modified"),
     "column.title": ("Columna", "Column"),
