@@ -50,7 +50,9 @@ def demo_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API runs an event loop in this thread while it is open,
+# which would break later tests (in the same worker) that start their own loop.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         message = f"CHROMIUM NOT FOUND at {CHROMIUM}: browser tests skipped (apt install chromium)"
