@@ -196,10 +196,13 @@ def _abierto_cursor(url: str, deep: int) -> str:
 
 
 def drive(server: Server, scenario: str, path: str, clients: int, seconds: float) -> Stats:
-    """``clients`` threads repeating the request until ``seconds`` pass (a request under way
-    then still completes); the server's process-tree RSS is sampled meanwhile."""
+    """``clients`` threads repeating the request until ``seconds`` pass (each makes at least
+    one request, and one under way then still completes); the server's process-tree RSS is
+    sampled meanwhile."""
     stats = Stats(server.tool, scenario, path)
     lock = threading.Lock()
+    if scenario != "export":  # a whole-table export warms nothing a page needs
+        _fetch(httpx.Client(base_url=server.url, timeout=1800), path)
     stop = time.monotonic() + seconds
     root = psutil.Process(server.process.pid)
     sampling = threading.Event()
@@ -211,7 +214,7 @@ def drive(server: Server, scenario: str, path: str, clients: int, seconds: float
 
     def client() -> None:
         with httpx.Client(base_url=server.url, timeout=1800) as http:
-            while time.monotonic() < stop:
+            while True:  # at least one request each, however long it takes
                 began = time.perf_counter()
                 size, error = _fetch(http, path)
                 elapsed = time.perf_counter() - began
@@ -223,8 +226,9 @@ def drive(server: Server, scenario: str, path: str, clients: int, seconds: float
                     else:
                         stats.requests += 1
                         stats.latencies.append(elapsed)
+                if time.monotonic() >= stop:
+                    return
 
-    _fetch(httpx.Client(base_url=server.url, timeout=1800), path)  # warm up
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     began = time.perf_counter()

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
+# (dataset id, title terms, body terms): terms already stemmed, see search.text
+Document = tuple[str, str, str]
+
 
 class SearchBackend(Protocol):
-    def store(self, session: Session, dataset_id: str, title: str, body: str) -> None:
-        """Replace the dataset's document (terms already stemmed, see search.text)."""
+    def store_many(self, session: Session, documents: Sequence[Document]) -> None:
+        """Replace the documents of these datasets."""
         ...
 
     def delete(self, session: Session, dataset_id: str) -> None: ...
+
+    def count(self, session: Session) -> int:
+        """How many documents the index holds."""
+        ...
 
     def matches(self, words: list[str]) -> Select:
         """A SELECT of (dataset_id, rank) for datasets matching every word (the last as a

@@ -1,26 +1,48 @@
-"""Catalog search: indexing datasets and answering queries with facets, for one actor."""
+"""Catalog search for one actor: words, facet filters, sorting, paging and facet counts.
+
+Visibility is ``permissions.readable_datasets(actor)`` in every query, so a private or draft
+dataset is neither listed nor counted for someone who may not read it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import PurePath
 
-from sqlalchemy import Select, delete, func, select, text
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from abierto.accounts.permissions import Actor, readable_datasets
-from abierto.catalog.models import Dataset, Organization, Tag, Theme, dataset_tag, dataset_theme
-from abierto.catalog.vocab import FREQUENCIES, LICENSES
-from abierto.search.interface import SearchBackend
+from abierto.catalog.models import Dataset, Organization, Tag, Theme
+from abierto.search.facets import FACET_SIZE, FACETS, FacetValue, count_facets
+from abierto.search.indexing import (
+    backend_for,
+    dataset_formats,
+    ensure_index,
+    index_dataset,
+    reindex_all,
+    remove_dataset,
+)
 from abierto.search.models import DatasetFormat
-from abierto.search.postgres import PostgresSearch
-from abierto.search.sqlite_fts import SqliteSearch
-from abierto.search.text import document, terms
+from abierto.search.text import terms
 
-FACETS = ("organization", "theme", "tag", "format", "license", "frequency")
+__all__ = [
+    "FACETS",
+    "FACET_SIZE",
+    "PAGE_SIZE",
+    "SORTS",
+    "FacetValue",
+    "SearchQuery",
+    "SearchResults",
+    "dataset_formats",
+    "ensure_index",
+    "index_dataset",
+    "reindex_all",
+    "remove_dataset",
+    "search",
+]
+
 SORTS = ("relevance", "modified", "name")
 PAGE_SIZE = 20
-FACET_SIZE = 20
 
 
 @dataclass
@@ -31,13 +53,7 @@ class SearchQuery:
     page: int = 1
     page_size: int = PAGE_SIZE
     offset: int | None = None  # overrides page (the API pages by offset)
-
-
-@dataclass(frozen=True, slots=True)
-class FacetValue:
-    value: str
-    label: str
-    count: int
+    lang: str = "es"  # of the facet labels
 
 
 @dataclass
@@ -47,182 +63,96 @@ class SearchResults:
     facets: dict[str, list[FacetValue]]
     page: int
     page_size: int
+    formats: dict[str, list[str]] = field(default_factory=dict)  # dataset id → formats
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.page_size))
 
 
-def backend_for(session: Session) -> SearchBackend:
-    dialect = session.get_bind().dialect.name
-    return PostgresSearch() if dialect == "postgresql" else SqliteSearch()
-
-
-# -- indexing -------------------------------------------------------------------------------
-
-
-def dataset_formats(dataset: Dataset) -> set[str]:
-    formats = set()
-    for resource in dataset.resources:
-        if resource.kind == "table" and resource.releases:
-            suffix = PurePath(resource.releases[-1].source_name).suffix.lstrip(".").upper()
-            formats.add(suffix or "CSV")
-        elif resource.format:
-            formats.add(resource.format.upper())
-    return formats
-
-
-def _body(dataset: Dataset) -> str:
-    parts = [dataset.description, dataset.organization.name, dataset.spatial or ""]
-    parts += [t.name for t in dataset.tags]
-    parts += [f"{t.name_es} {t.name_en}" for t in dataset.themes]
-    for resource in dataset.resources:
-        parts += [resource.name, resource.title or "", resource.description]
-        parts += [str(d) for d in (resource.column_descriptions or {}).values()]
-        if resource.releases:
-            for column in resource.releases[-1].columns:
-                parts += [column.get("title", ""), column.get("description", "")]
-    return document(" ".join(p for p in parts if p))
-
-
-def index_dataset(session: Session, dataset: Dataset) -> None:
-    session.flush()
-    backend_for(session).store(session, dataset.id, document(dataset.title), _body(dataset))
-    session.execute(delete(DatasetFormat).where(DatasetFormat.dataset_id == dataset.id))
-    for fmt in sorted(dataset_formats(dataset)):
-        session.add(DatasetFormat(dataset_id=dataset.id, format=fmt[:20]))
-    session.flush()
-
-
-def remove_dataset(session: Session, dataset_id: str) -> None:
-    backend_for(session).delete(session, dataset_id)
-    session.execute(delete(DatasetFormat).where(DatasetFormat.dataset_id == dataset_id))
-
-
-def reindex_all(session: Session) -> int:
-    datasets = session.scalars(
-        select(Dataset).options(
-            selectinload(Dataset.tags),
-            selectinload(Dataset.themes),
-            selectinload(Dataset.resources),
-            joinedload(Dataset.organization),
+def _condition(facet: str, values: list[str]) -> ColumnElement[bool]:
+    if facet == "organization":
+        return Dataset.organization_id.in_(
+            select(Organization.id).where(Organization.slug.in_(values))
         )
-    ).all()
-    for dataset in datasets:
-        index_dataset(session, dataset)
-    return len(datasets)
+    if facet == "theme":
+        return Dataset.themes.any(Theme.slug.in_(values))
+    if facet == "tag":
+        return Dataset.tags.any(Tag.name.in_(values))
+    if facet == "format":
+        upper = [v.upper() for v in values]
+        return Dataset.id.in_(
+            select(DatasetFormat.dataset_id).where(DatasetFormat.format.in_(upper))
+        )
+    if facet == "license":
+        return Dataset.license_id.in_(values)
+    return Dataset.frequency.in_(values)
 
 
-def ensure_index(session: Session) -> int:
-    """Index every dataset if the index is behind the catalog (after an upgrade or restore)."""
-    table = "search_document" if session.get_bind().dialect.name == "postgresql" else "search_fts"
-    indexed = session.scalar(text(f"SELECT count(*) FROM {table}")) or 0
-    if indexed >= (session.scalar(select(func.count()).select_from(Dataset)) or 0):
-        return 0
-    return reindex_all(session)
+class _Matching:
+    """The ids (and rank, with words) of readable datasets matching the words and filters."""
+
+    def __init__(self, session: Session, actor: Actor, request: SearchQuery) -> None:
+        self.visible = readable_datasets(actor)
+        self.filters = {
+            f: _condition(f, values)
+            for f, values in request.filters.items()
+            if f in FACETS and values
+        }
+        words = terms(request.q)
+        self.found = backend_for(session).matches(words).subquery() if words else None
+
+    def query(self, without: str | None = None) -> Select:
+        conditions = [c for f, c in self.filters.items() if f != without]
+        if self.found is None:
+            return select(Dataset.id).where(self.visible, *conditions)
+        return (
+            select(Dataset.id, self.found.c.rank)
+            .join(self.found, self.found.c.dataset_id == Dataset.id)
+            .where(self.visible, *conditions)
+        )
+
+    def without(self, facet: str) -> Select | None:
+        return self.query(facet) if facet in self.filters else None
 
 
-# -- searching ------------------------------------------------------------------------------
-
-
-def _filtered(actor: Actor, filters: dict[str, list[str]]) -> Select:
-    query = select(Dataset.id).where(readable_datasets(actor))
-    for facet, values in filters.items():
-        if not values:
-            continue
-        if facet == "organization":
-            orgs = select(Organization.id).where(Organization.slug.in_(values))
-            query = query.where(Dataset.organization_id.in_(orgs))
-        elif facet == "theme":
-            query = query.where(Dataset.themes.any(Theme.slug.in_(values)))
-        elif facet == "tag":
-            query = query.where(Dataset.tags.any(Tag.name.in_(values)))
-        elif facet == "format":
-            formats = select(DatasetFormat.dataset_id).where(
-                DatasetFormat.format.in_([v.upper() for v in values])
-            )
-            query = query.where(Dataset.id.in_(formats))
-        elif facet == "license":
-            query = query.where(Dataset.license_id.in_(values))
-        elif facet == "frequency":
-            query = query.where(Dataset.frequency.in_(values))
-    return query
-
-
-def search(session: Session, actor: Actor, request: SearchQuery) -> SearchResults:
-    ids = _filtered(actor, request.filters)
-    words = terms(request.q)
-    rank = None
-    if words:
-        found = backend_for(session).matches(words).subquery()
-        ids = ids.join(found, found.c.dataset_id == Dataset.id).add_columns(found.c.rank)
-        rank = found.c.rank
-    matching = ids.subquery()
-    total = session.scalar(select(func.count()).select_from(matching)) or 0
+def _page(session: Session, matching: _Matching, request: SearchQuery) -> list[Dataset]:
+    ids = matching.query().subquery()
     query = (
         select(Dataset)
-        .join(matching, matching.c.id == Dataset.id)
+        .join(ids, ids.c.id == Dataset.id)
         .options(joinedload(Dataset.organization), selectinload(Dataset.tags))
     )
     if request.sort == "name":
         query = query.order_by(func.lower(Dataset.title), Dataset.slug)
-    elif request.sort == "relevance" and rank is not None:
-        query = query.order_by(matching.c.rank.desc(), Dataset.modified_at.desc(), Dataset.slug)
+    elif request.sort == "relevance" and matching.found is not None:
+        query = query.order_by(ids.c.rank.desc(), Dataset.modified_at.desc(), Dataset.slug)
     else:
         query = query.order_by(Dataset.modified_at.desc(), Dataset.slug)
+    offset = request.offset
+    if offset is None:
+        offset = (max(1, request.page) - 1) * request.page_size
+    return list(session.scalars(query.limit(request.page_size).offset(offset)).unique())
+
+
+def _formats(session: Session, ids: list[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {i: [] for i in ids}
+    rows = session.execute(
+        select(DatasetFormat.dataset_id, DatasetFormat.format)
+        .where(DatasetFormat.dataset_id.in_(ids))
+        .order_by(DatasetFormat.format)
+    )
+    for dataset_id, fmt in rows:
+        found[dataset_id].append(fmt)
+    return found
+
+
+def search(session: Session, actor: Actor, request: SearchQuery) -> SearchResults:
+    matching = _Matching(session, actor, request)
+    total, facets = count_facets(
+        session, matching.query(), matching.without, english=request.lang == "en"
+    )
+    items = _page(session, matching, request) if total else []
     page = max(1, request.page)
-    offset = request.offset if request.offset is not None else (page - 1) * request.page_size
-    query = query.limit(request.page_size).offset(offset)
-    items = list(session.scalars(query).unique())
-    dataset_ids = select(matching.c.id)
-    facets = {name: _facet(session, name, dataset_ids) for name in FACETS} if total else {}
-    return SearchResults(total, items, facets, page, request.page_size)
-
-
-def _facet(session: Session, name: str, ids: Select) -> list[FacetValue]:
-    count = func.count().label("n")
-    if name == "organization":
-        query = (
-            select(Organization.slug, Organization.name, count)
-            .join(Dataset, Dataset.organization_id == Organization.id)
-            .where(Dataset.id.in_(ids))
-            .group_by(Organization.slug, Organization.name)
-        )
-    elif name == "theme":
-        query = (
-            select(Theme.slug, Theme.name_es, count)
-            .join(dataset_theme, dataset_theme.c.theme_id == Theme.id)
-            .where(dataset_theme.c.dataset_id.in_(ids))
-            .group_by(Theme.slug, Theme.name_es)
-        )
-    elif name == "tag":
-        query = (
-            select(Tag.name, Tag.name, count)
-            .join(dataset_tag, dataset_tag.c.tag_id == Tag.id)
-            .where(dataset_tag.c.dataset_id.in_(ids))
-            .group_by(Tag.name)
-        )
-    elif name == "format":
-        query = (
-            select(DatasetFormat.format, DatasetFormat.format, count)
-            .where(DatasetFormat.dataset_id.in_(ids))
-            .group_by(DatasetFormat.format)
-        )
-    else:
-        column = Dataset.license_id if name == "license" else Dataset.frequency
-        query = (
-            select(column, column, count)
-            .where(Dataset.id.in_(ids), column.is_not(None))
-            .group_by(column)
-        )
-    ordered = query.order_by(count.desc(), query.selected_columns[0]).limit(FACET_SIZE)
-    rows = session.execute(ordered)
-    return [FacetValue(str(v), _label(name, str(v), str(label)), int(n)) for v, label, n in rows]
-
-
-def _label(facet: str, value: str, label: str) -> str:
-    if facet == "license" and value in LICENSES:
-        return LICENSES[value].title
-    if facet == "frequency" and value in FREQUENCIES:
-        return FREQUENCIES[value][0]
-    return label
+    formats = _formats(session, [d.id for d in items]) if items else {}
+    return SearchResults(total, items, facets, page, request.page_size, formats)

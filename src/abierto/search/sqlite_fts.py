@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Select, column, literal_column, select, table, text
 from sqlalchemy.orm import Session
+
+from abierto.search.interface import Document
 
 FTS = table("search_fts", column("dataset_id"), column("title"), column("body"))
 CREATE = (
@@ -13,21 +17,28 @@ CREATE = (
 
 
 class SqliteSearch:
-    def store(self, session: Session, dataset_id: str, title: str, body: str) -> None:
-        self.delete(session, dataset_id)
+    def store_many(self, session: Session, documents: Sequence[Document]) -> None:
+        if not documents:
+            return
+        session.execute(
+            text("DELETE FROM search_fts WHERE dataset_id = :id"),
+            [{"id": doc[0]} for doc in documents],
+        )
         session.execute(
             text("INSERT INTO search_fts (dataset_id, title, body) VALUES (:id, :title, :body)"),
-            {"id": dataset_id, "title": title, "body": body},
+            [{"id": i, "title": title, "body": body} for i, title, body in documents],
         )
 
     def delete(self, session: Session, dataset_id: str) -> None:
         session.execute(text("DELETE FROM search_fts WHERE dataset_id = :id"), {"id": dataset_id})
 
+    def count(self, session: Session) -> int:
+        return session.scalar(text("SELECT count(*) FROM search_fts")) or 0
+
     def matches(self, words: list[str]) -> Select:
         quoted = [f'"{w}"' for w in words]
         quoted[-1] += "*"
         rank = (-literal_column("bm25(search_fts, 0.0, 10.0, 1.0)")).label("rank")
-        query = select(FTS.c.dataset_id, rank).where(
+        return select(FTS.c.dataset_id, rank).where(
             literal_column("search_fts").op("MATCH")(" ".join(quoted))
         )
-        return query
