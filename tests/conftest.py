@@ -63,6 +63,17 @@ def postgres_url() -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def redis_problem(url: str) -> str | None:
+    """Why the Redis server at ``url`` cannot be used, or None when it answers."""
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_timeout=2).ping()
+        return None
+    except Exception as exc:  # any failure means: no server to test against
+        return f"{type(exc).__name__}: {exc}"
+
+
 def _truncate_all(database: Database) -> None:
     from abierto.db import Base
 

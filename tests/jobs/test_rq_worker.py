@@ -27,25 +27,15 @@ from abierto.ingest.publish import PublishRequest, publish, sha256_file
 from abierto.jobs.models import Job
 from abierto.ops.gc import collect
 from abierto.settings import Settings
-from tests.conftest import _truncate_all
+from tests.conftest import _truncate_all, redis_problem
 
 REDIS_URL = os.environ.get("ABIERTO_TEST_REDIS", "redis://127.0.0.1:6379/0")
 ABIERTO = Path(sys.executable).parent / "abierto"
 
 
-def _redis_problem() -> str | None:
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
-        return None
-    except Exception as exc:  # any failure means: no server to test against
-        return f"{type(exc).__name__}: {exc}"
-
-
 @pytest.fixture
 def production(postgres_url: str, tmp_path: Path) -> Iterator[AppContext]:
-    if problem := _redis_problem():
+    if problem := redis_problem(REDIS_URL):
         message = f"REDIS NOT AVAILABLE at {REDIS_URL}: worker tests skipped ({problem})"
         warnings.warn(message, stacklevel=1)
         pytest.skip(message)

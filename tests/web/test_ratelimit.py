@@ -11,26 +11,17 @@ import httpx
 import pytest
 
 from abierto.settings import Settings
+from tests.conftest import redis_problem
 from tests.web.conftest import _serve
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-def _redis_problem() -> str | None:
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
-        return None
-    except Exception as exc:  # any failure means: no server to test against
-        return f"{type(exc).__name__}: {exc}"
 
 
 @pytest.fixture(params=["memory", "redis"])
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     storage = "memory://"
     if request.param == "redis":
-        if problem := _redis_problem():
+        if problem := redis_problem(REDIS_URL):
             message = f"REDIS NOT AVAILABLE at {REDIS_URL}: rate-limit test skipped ({problem})"
             warnings.warn(message, stacklevel=1)
             pytest.skip(message)
