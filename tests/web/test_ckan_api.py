@@ -202,6 +202,22 @@ def test_publishing_script_creates_a_package_with_a_csv(
             remote.action.package_create(name="ajeno", owner_org="jalisco")
         with pytest.raises(ValidationError):
             remote.action.package_create(name="ajeno", owner_org="no-existe")
+    _remove(portal, name)  # the portal is shared: other tests count its datasets
+
+
+def _remove(portal: Portal, slug: str) -> None:
+    from abierto.app_context import AppContext
+    from abierto.catalog.editing import delete_dataset
+    from abierto.catalog.services import dataset_by_slug
+
+    context = AppContext.create(portal.settings)
+    try:
+        with context.db.session() as session:
+            dataset = dataset_by_slug(session, slug)
+            assert dataset is not None
+            delete_dataset(session, dataset, None)
+    finally:
+        context.close()
 
 
 def _resource_id(ckan: RemoteCKAN, name: str = "obras") -> str:
