@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -138,6 +139,7 @@ def start_datasette(db: Path) -> Server:
     port = _free_port()
     cmd = [str(VENV_BIN / "datasette"), "serve", str(db), "--port", str(port)]
     cmd += ["--setting", "sql_time_limit_ms", "10000", "--setting", "suggest_facets", "off"]
+    cmd += ["--setting", "max_csv_mb", "0"]  # the default 100 MB cap would cut the export
     process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return _started(Server("datasette", f"http://127.0.0.1:{port}", process), "/-/versions.json")
 
@@ -348,6 +350,7 @@ def run_tool(
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out
     skip = set(filter(None, args.skip.split(",")))
     print(f"preparing {args.rows:,}-row dataset in {args.out} …", file=sys.stderr, flush=True)
     ds = ensure_dataset(args.out, args.rows)

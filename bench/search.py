@@ -2,17 +2,23 @@
 
     .venv/bin/python bench/search.py [--datasets 50000] [--requests 300] [--skip-postgres]
 
-Builds the catalog on the embedded default (SQLite + FTS5) and on the local PostgreSQL,
-starts the real server (uvicorn) on loopback for each and times `GET /api/v1/datasets` with a
-query and every facet, from an httpx client, printing p50/p95 latency per backend. Target:
-p95 under 50 ms on the embedded default.
+Builds the catalog (bench/search_catalog.py) on the embedded default (SQLite + FTS5) and on
+the local PostgreSQL, starts the real server (uvicorn, its own process) on loopback for each
+and times, from an httpx client, a mix of `GET /api/v1/datasets` requests with words, filters
+and every facet, plus the `/search` page. Each mix runs twice: "cold" is its first pass (almost
+every request is new, so the result cache misses), "warm" replays it (a popular query, the
+landing page, a facet link clicked again). Prints p50/p95 latency per backend and pass.
+Target: p95 under 50 ms on the embedded default.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -20,129 +26,115 @@ import uuid
 from pathlib import Path
 
 import httpx
-from sqlalchemy import insert
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from tests.web.conftest import _serve  # noqa: E402
-
-from abierto.app_context import AppContext  # noqa: E402
-from abierto.catalog.models import (  # noqa: E402
-    Dataset,
-    Organization,
-    Tag,
-    Theme,
-    dataset_tag,
-    dataset_theme,
-    new_id,
-    utcnow,
-)
-from abierto.search.models import DatasetFormat  # noqa: E402
-from abierto.search.service import backend_for  # noqa: E402
-from abierto.search.text import document  # noqa: E402
+from abierto.db import Database  # noqa: E402
 from abierto.settings import Settings  # noqa: E402
+from search_catalog import TAGS, build_catalog  # noqa: E402
 
-SUBJECTS = [
-    "presupuesto de egresos", "contratos adjudicados", "incidencia delictiva", "obra pública",
-    "calidad del aire", "escuelas", "unidades de salud", "estaciones de bicicleta",
-    "nómina", "licencias de construcción", "transporte público", "agua potable",
-    "residuos sólidos", "becas", "programas sociales", "padrón de proveedores",
-]  # fmt: skip
-PLACES = ["Zapopan", "Guadalajara", "Monterrey", "Xalapa", "Ciudad de México", "Jalisco",
-          "Nuevo León", "Veracruz", "Tlaquepaque", "San Pedro Garza García"]  # fmt: skip
-QUERIES = ["presupuesto", "contratos zapopan", "escuela", "calidad aire", "obra publica",
-           "salud", "bicicletas monterrey", "nomina", "agua", "becas jalisco"]  # fmt: skip
+QUERIES = ["presupuesto", "contratos zapopan", "escuelas", "calidad aire", "obra publica",
+           "salud jalisco", "bicicleta monterrey", "nomina", "agua potable", "becas",
+           "monto adjudicado", "educacion", "bibliot", "incidencia delictiva colonia",
+           "datos", "municipio"]  # fmt: skip
 FORMATS = ["CSV", "XLSX", "PDF", "JSON"]
-LICENSES = ["cc-by-4.0", "libre-uso-mx", "cc0-1.0", "other-closed", None]
-FREQUENCIES = ["MONTHLY", "ANNUAL", "QUARTERLY", "DAILY", None]
+THEMES = ["educacion", "salud", "finanzas", "movilidad"]
+SORTS = ["relevance", "modified", "name"]
 
 
-def build(context: AppContext, count: int, seed: int = 1) -> None:
+def requests_mix(count: int, seed: int = 2) -> list[tuple[str, dict[str, str]]]:
+    """``count`` requests: words most of the time, filters and sorts now and then."""
     rng = random.Random(seed)
-    now = utcnow()
-    with context.db.session() as session:
-        orgs = [
-            {"id": new_id(), "slug": f"org-{n}", "name": f"Gobierno de {PLACES[n % 10]} {n}",
-             "description": "", "level": "municipal", "created_at": now}
-            for n in range(60)
-        ]  # fmt: skip
-        session.execute(insert(Organization), orgs)
-        themes = [
-            {"id": new_id(), "slug": f"tema-{n}", "name_es": s.capitalize(), "name_en": s,
-             "description": ""}
-            for n, s in enumerate(SUBJECTS[:8])
-        ]  # fmt: skip
-        session.execute(insert(Theme), themes)
-        tags = [{"id": new_id(), "name": f"etiqueta-{n}"} for n in range(300)]
-        session.execute(insert(Tag), tags)
-        backend = backend_for(session)
-        for start in range(0, count, 5000):
-            rows, links_tag, links_theme, formats = [], [], [], []
-            for n in range(start, min(count, start + 5000)):
-                subject, place = rng.choice(SUBJECTS), rng.choice(PLACES)
-                title = f"{subject.capitalize()} de {place} {2015 + n % 10}"
-                dataset_id = new_id()
-                rows.append({
-                    "id": dataset_id, "slug": f"ds-{n}", "organization_id": rng.choice(orgs)["id"],
-                    "title": title, "description": f"Datos de {subject} publicados por {place}.",
-                    "private": n % 50 == 0, "state": "published",
-                    "license_id": rng.choice(LICENSES), "frequency": rng.choice(FREQUENCIES),
-                    "language": "es", "view_count": 0,
-                    "created_at": now, "modified_at": now,
-                })  # fmt: skip
-                for tag in rng.sample(tags, 3):
-                    links_tag.append({"dataset_id": dataset_id, "tag_id": tag["id"]})
-                links_theme.append({"dataset_id": dataset_id, "theme_id": rng.choice(themes)["id"]})
-                formats.append({"dataset_id": dataset_id, "format": rng.choice(FORMATS)})
-            session.execute(insert(Dataset), rows)
-            session.execute(insert(dataset_tag), links_tag)
-            session.execute(insert(dataset_theme), links_theme)
-            session.execute(insert(DatasetFormat), formats)
-            for row in rows:
-                backend.store(
-                    session, row["id"], document(row["title"]), document(row["description"])
-                )
+    mix = []
+    for n in range(count):
+        params: dict[str, str] = {}
+        if n % 6:  # one request in six browses without words (sorted by update)
+            params["q"] = rng.choice(QUERIES)
+        if n % 3 == 0:
+            params["format"] = rng.choice(FORMATS)
+        if n % 4 == 0:
+            params["license"] = "cc-by-4.0"
+        if n % 5 == 0:
+            params["theme"] = rng.choice(THEMES)
+        if n % 7 == 0:
+            params["tag"] = rng.choice(TAGS)
+        if n % 8 == 0:
+            params["sort"] = rng.choice(SORTS)
+        if n % 10 == 0:  # the HTML page (20 a page) rather than the API
+            params["page"] = str(rng.randint(1, 3))
+            mix.append(("/search", params))
+        else:
+            mix.append(("/api/v1/datasets", params | {"limit": "20"}))
+    return mix
 
 
-def measure(url: str, requests: int, seed: int = 2) -> list[float]:
-    rng = random.Random(seed)
+def timed(client: httpx.Client, mix: list[tuple[str, dict[str, str]]]) -> list[float]:
     timings = []
-    with httpx.Client(base_url=url, timeout=30) as client:
-        for n in range(requests + 20):
-            params: dict[str, str] = {"q": rng.choice(QUERIES), "limit": "20"}
-            if n % 3 == 0:
-                params["format"] = rng.choice(FORMATS)
-            if n % 4 == 0:
-                params["license"] = "cc-by-4.0"
-            start = time.perf_counter()
-            response = client.get("/api/v1/datasets", params=params)
-            elapsed = time.perf_counter() - start
-            response.raise_for_status()
+    for path, params in mix:
+        start = time.perf_counter()
+        response = client.get(path, params=params)
+        elapsed = time.perf_counter() - start
+        response.raise_for_status()
+        if path.startswith("/api"):
             assert "facets" in response.json()
-            if n >= 20:  # the first requests warm the caches
-                timings.append(elapsed * 1000)
+        timings.append(elapsed * 1000)
     return timings
 
 
-def run(name: str, settings: Settings, count: int, requests: int) -> None:
-    context = AppContext.create(settings)
-    try:
-        started = time.perf_counter()
-        build(context, count)
-        built = time.perf_counter() - started
-    finally:
-        context.close()
-    server, thread, url = _serve(settings)
-    try:
-        timings = measure(url, requests)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+def serve(settings: Settings) -> tuple[subprocess.Popen[bytes], str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = os.environ | {
+        "ABIERTO_HOME": str(settings.home),
+        "ABIERTO_DATABASE_URL": settings.database_url,
+        "ABIERTO_RATE_LIMIT": "",
+    }
+    command = [sys.executable, "-m", "uvicorn", "--factory", "abierto.web.app:app_from_environment"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    server = subprocess.Popen(command, env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return server, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("the server did not start")
+
+
+def summary(timings: list[float]) -> str:
     p50 = statistics.median(timings)
     p95 = statistics.quantiles(timings, n=20)[18]
-    print(f"{name:<12} {count:>8,} datasets (built in {built:5.1f} s)  "
-          f"p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  ({len(timings)} requests)")  # fmt: skip
+    return f"p50 {p50:6.1f} ms  p95 {p95:6.1f} ms"
+
+
+def run(name: str, settings: Settings, count: int, requests: int) -> None:
+    database = Database(settings)
+    try:
+        database.upgrade()
+        with database.session() as session:
+            steps = build_catalog(session, count)
+    finally:
+        database.dispose()
+    print(f"{name:<12} {count:>8,} datasets: insert {steps['insert_s']:5.1f} s, "
+          f"index {steps['index_s']:5.1f} s", flush=True)  # fmt: skip
+    server, url = serve(settings)
+    try:
+        mix = requests_mix(requests)
+        with httpx.Client(base_url=url, timeout=60) as client:
+            timed(client, requests_mix(10, seed=99))  # start-up: connections, imports
+            cold = timed(client, mix)
+            warm = timed(client, mix)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(f"{'':<12} cold (first pass)  {summary(cold)}  ({len(cold)} requests)")
+    print(f"{'':<12} warm (replayed)    {summary(warm)}", flush=True)
 
 
 def main() -> None:
@@ -155,24 +147,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
         embedded = Settings(home=Path(tmp) / "sqlite", rate_limit="")
         run("sqlite-fts5", embedded, args.datasets, args.requests)
-        if not args.skip_postgres:
-            import psycopg
+        if args.skip_postgres:
+            return
+        import psycopg
 
-            name = f"bench_search_{uuid.uuid4().hex[:8]}"
-            admin = args.postgres.replace("+psycopg", "") + "/postgres"
+        name = f"bench_search_{uuid.uuid4().hex[:8]}"
+        admin = args.postgres.replace("+psycopg", "") + "/postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            url = f"{args.postgres}/{name}"
+            settings = Settings(home=Path(tmp) / "pg", database_url=url, rate_limit="")
+            run("postgresql", settings, args.datasets, args.requests)
+        finally:
             with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
-            try:
-                settings = Settings(
-                    home=Path(tmp) / "pg", database_url=f"{args.postgres}/{name}", rate_limit=""
-                )
-                from abierto.db import Database
-
-                Database(settings).upgrade()
-                run("postgresql", settings, args.datasets, args.requests)
-            finally:
-                with psycopg.connect(admin, autocommit=True) as conn:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

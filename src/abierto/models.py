@@ -1,5 +1,8 @@
 """Every model of every domain, imported in one place for Alembic and create_all."""
 
+import abierto.census.models
+import abierto.notify.models
+import abierto.quality.models  # noqa: F401
 from abierto.accounts.models import ApiToken, LoginSession, Membership, User
 from abierto.catalog.models import (
     ActivityEvent,

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 from python_calamine import CalamineWorkbook
 
-from abierto.query import exports
+from abierto.query import export_cache, exports
 from abierto.query.engine import QueryEngine
 from abierto.query.exports import export, gzip_chunks, stream_file
 from abierto.query.rows import QueryError, parse_row_query
@@ -191,3 +191,35 @@ def test_failed_export_leaves_no_file(
     with pytest.raises(duckdb.IOException):
         export(engine, str(tmp_path / "missing.parquet"), rowdata.COLUMNS, query, "csv")
     assert list(engine.settings.scratch_dir.glob("export-*")) == []
+
+
+def test_whole_release_exports_are_kept_and_evicted(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path)
+    made: list[str] = []
+
+    def maker(text: str) -> Any:
+        def make() -> Path:
+            made.append(text)
+            path = tmp_path / f"{text}.tmp"
+            path.write_text(text * 1000)
+            return path
+
+        return make
+
+    first = export_cache.cached(settings, "abc", "csv", False, maker("a"))
+    again = export_cache.cached(settings, "abc", "csv", False, maker("b"))
+    assert first == again and made == ["a"] and first.read_text() == "a" * 1000
+    zipped = export_cache.cached(settings, "abc", "csv", True, maker("c"))
+    assert gzip.decompress(zipped.read_bytes()) == b"a" * 1000 and made == ["a"]
+    chunks, size = export_cache.read_file(zipped)
+    assert b"".join(chunks) == zipped.read_bytes() and size == zipped.stat().st_size
+    settings.__dict__["export_cache_mb"] = 0  # every older file must go
+    newest = export_cache.cached(settings, "def", "csv", False, maker("d"))
+    assert sorted(p.name for p in export_cache.folder(settings).iterdir()) == [newest.name]
+
+
+def test_only_whole_exports_are_kept() -> None:
+    whole = parse_row_query({}, rowdata.COLUMNS, export=True)
+    assert export_cache.is_whole(whole)
+    for params in ({"id": "1"}, {"select": "id"}, {"order": "id"}, {"limit": "5"}, {"q": "x"}):
+        assert not export_cache.is_whole(parse_row_query(params, rowdata.COLUMNS, export=True))

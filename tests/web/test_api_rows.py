@@ -22,6 +22,7 @@ from abierto.accounts import services
 from abierto.app_context import AppContext
 from abierto.catalog.services import dataset_by_slug, get_or_create_organization
 from abierto.ingest.publish import PublishRequest, publish
+from abierto.query import export_cache
 from abierto.query.engine import engine_for
 from abierto.settings import Settings
 from tests.realdata import real_file
@@ -445,3 +446,25 @@ def test_members_read_private_tables_that_shared_caches_do_not_keep(
     assert download.status_code == 200 and "Confidencial" in download.text
     public = http.get(f"{BASE}/rows", params={"limit": 1})
     assert public.headers["cache-control"] == "no-cache"
+
+
+def test_whole_downloads_are_made_once(http: httpx.Client, server: Server) -> None:
+    kept = export_cache.folder(server.settings)
+    url = "/datasets/sitios/resources/data/data.ndjson"
+    plain = http.get(url, headers={"Accept-Encoding": "identity"})
+    files = {p.name: p.stat().st_ino for p in kept.iterdir()}
+    assert any(name.endswith(".ndjson") for name in files)
+    raw = http.build_request("GET", url, headers={"Accept-Encoding": "gzip"})
+    zipped = http.send(raw, stream=True)
+    body = b"".join(zipped.iter_raw())
+    zipped.close()
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert int(zipped.headers["content-length"]) == len(body)
+    assert gzip.decompress(body) == plain.content
+    again = http.get(url, headers={"Accept-Encoding": "identity"})
+    assert again.content == plain.content
+    for name, inode in files.items():  # served from the kept file, not made again
+        assert (kept / name).stat().st_ino == inode
+    before = set(p.name for p in kept.iterdir())
+    http.get(url, params={"nombre": "Centro"})
+    assert set(p.name for p in kept.iterdir()) == before  # filtered exports are not kept

@@ -33,3 +33,30 @@ def test_search_api_with_facets(client: httpx.Client) -> None:
     everything = client.get("/api/v1/datasets", params={"format": "CSV"}).json()
     assert {item["slug"] for item in everything["items"]} == {"obras", "trampa"}
     assert client.get("/api/v1/datasets", params={"tag": "nada"}).json()["total"] == 0
+
+
+def test_search_results_show_formats_and_english_labels(client: httpx.Client) -> None:
+    page = client.get("/search", params={"q": "obra"})
+    assert '<span class="format">CSV</span>' in page.text
+    english = client.get("/search", params={"q": "obra", "lang": "en"})
+    assert "Format" in english.text and "Updated" in english.text
+
+
+def test_search_api_counts_only_readable_datasets(client: httpx.Client) -> None:
+    body = client.get("/api/v1/datasets").json()
+    assert body["total"] == 2
+    assert body["facets"]["organization"] == [
+        {"value": "zapopan", "label": "zapopan", "count": 2}
+    ]  # the private and the draft dataset of zapopan are not counted
+    assert body["facets"]["format"] == [{"value": "CSV", "label": "CSV", "count": 2}]
+    assert client.get("/api/v1/datasets", params={"q": "secreta"}).json()["total"] == 0
+    paged = client.get("/api/v1/datasets", params={"sort": "name", "limit": 1, "offset": 1})
+    assert [item["slug"] for item in paged.json()["items"]] == ["trampa"]
+    assert paged.json()["total"] == 2
+
+
+def test_search_api_is_documented(client: httpx.Client) -> None:
+    spec = client.get("/openapi.json").json()
+    parameters = {p["name"] for p in spec["paths"]["/api/v1/datasets"]["get"]["parameters"]}
+    assert {"q", "organization", "theme", "tag", "format", "license", "frequency"} <= parameters
+    assert "facets" in spec["components"]["schemas"]["DatasetList"]["properties"]

@@ -6,17 +6,10 @@ from alembic import context
 
 import abierto.models  # noqa: F401  (registers every table on Base.metadata)
 from abierto.db import Base, make_engine
+from abierto.search.models import include_object
 
 config = context.config
 target_metadata = Base.metadata
-# Tables the migrations manage by hand, outside the ORM (see 0004_search_index).
-UNMAPPED_PREFIXES = ("search_fts", "search_document")
-
-
-def include_object(
-    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
-) -> bool:
-    return not (type_ == "table" and name and name.startswith(UNMAPPED_PREFIXES))
 
 
 def run_migrations_offline() -> None:

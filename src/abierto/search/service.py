@@ -6,13 +6,15 @@ dataset is neither listed nor counted for someone who may not read it.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from abierto.accounts.permissions import Actor, readable_datasets
-from abierto.catalog.models import Dataset, Organization, Tag, Theme
+from abierto.catalog.models import Dataset, Organization, Tag, Theme, dataset_tag, dataset_theme
+from abierto.search import cache
 from abierto.search.facets import FACET_SIZE, FACETS, FacetValue, count_facets
 from abierto.search.indexing import (
     backend_for,
@@ -76,9 +78,15 @@ def _condition(facet: str, values: list[str]) -> ColumnElement[bool]:
             select(Organization.id).where(Organization.slug.in_(values))
         )
     if facet == "theme":
-        return Dataset.themes.any(Theme.slug.in_(values))
+        themes = select(Theme.id).where(Theme.slug.in_(values))
+        return Dataset.id.in_(
+            select(dataset_theme.c.dataset_id).where(dataset_theme.c.theme_id.in_(themes))
+        )
     if facet == "tag":
-        return Dataset.tags.any(Tag.name.in_(values))
+        tags = select(Tag.id).where(Tag.name.in_(values))
+        return Dataset.id.in_(
+            select(dataset_tag.c.dataset_id).where(dataset_tag.c.tag_id.in_(tags))
+        )
     if facet == "format":
         upper = [v.upper() for v in values]
         return Dataset.id.in_(
@@ -147,12 +155,55 @@ def _formats(session: Session, ids: list[str]) -> dict[str, list[str]]:
     return found
 
 
-def search(session: Session, actor: Actor, request: SearchQuery) -> SearchResults:
+def _load(session: Session, ids: list[str]) -> list[Dataset]:
+    """The datasets of a cached page, in its order."""
+    rows = session.scalars(
+        select(Dataset)
+        .where(Dataset.id.in_(ids))
+        .options(joinedload(Dataset.organization), selectinload(Dataset.tags))
+    ).unique()
+    by_id = {d.id: d for d in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _key(request: SearchQuery, actor: Actor, generation: tuple[str, int]) -> Hashable:
+    filters = tuple(sorted((f, tuple(sorted(v))) for f, v in request.filters.items() if v))
+    offset = request.offset
+    if offset is None:
+        offset = (max(1, request.page) - 1) * request.page_size
+    return (
+        *generation,
+        cache.actor_key(actor),
+        tuple(terms(request.q)),
+        filters,
+        request.sort,
+        offset,
+        request.page_size,
+        request.lang,
+    )
+
+
+def _compute(
+    session: Session, actor: Actor, request: SearchQuery
+) -> tuple[cache.CachedResult, list[Dataset]]:
     matching = _Matching(session, actor, request)
     total, facets = count_facets(
         session, matching.query(), matching.without, english=request.lang == "en"
     )
     items = _page(session, matching, request) if total else []
+    return cache.CachedResult(total, facets, [d.id for d in items]), items
+
+
+def search(session: Session, actor: Actor, request: SearchQuery) -> SearchResults:
+    generation = cache.generation(session)
+    key = None if generation is None else _key(request, actor, generation)
+    found = None if key is None else cache.get(key)
+    if found is None:
+        found, items = _compute(session, actor, request)
+        if key is not None:
+            cache.put(key, found)
+    else:
+        items = _load(session, found.ids) if found.ids else []
+    formats = _formats(session, found.ids) if found.ids else {}
     page = max(1, request.page)
-    formats = _formats(session, [d.id for d in items]) if items else {}
-    return SearchResults(total, items, facets, page, request.page_size, formats)
+    return SearchResults(found.total, items, found.facets, page, request.page_size, formats)

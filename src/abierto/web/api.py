@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
 
+from abierto.catalog.models import Release, Resource
 from abierto.search.service import search
 from abierto.web import queries
 from abierto.web.auth import ActorDep
@@ -49,7 +53,7 @@ def list_datasets(
     query = search_query(request, q, sort, 1, limit)
     query.offset = offset
     results = search(session, actor, query)
-    stats = queries.release_stats(session, [d.id for d in results.items])
+    stats = _release_stats(session, [d.id for d in results.items])
     return DatasetList(
         total=results.total,
         items=[dataset_summary(d, *stats.get(d.id, (None, None))) for d in results.items],
@@ -58,6 +62,32 @@ def list_datasets(
             for name, values in results.facets.items()
         },
     )
+
+
+def _release_stats(
+    session: Session, dataset_ids: list[str]
+) -> dict[str, tuple[dt.datetime | None, int | None]]:
+    """``queries.release_stats`` restricted to one page of datasets: the unrestricted version
+    groups every release of the catalog first, which costs ~90 ms at 50,000 datasets."""
+    if not dataset_ids:
+        return {}
+    resources = select(Resource.id).where(Resource.dataset_id.in_(dataset_ids))
+    latest = (
+        select(Release.resource_id, func.max(Release.number).label("number"))
+        .where(Release.resource_id.in_(resources))
+        .group_by(Release.resource_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Resource.dataset_id, func.max(Release.created_at), func.sum(Release.row_count))
+        .join(latest, latest.c.resource_id == Resource.id)
+        .join(
+            Release,
+            and_(Release.resource_id == latest.c.resource_id, Release.number == latest.c.number),
+        )
+        .group_by(Resource.dataset_id)
+    )
+    return {d: (last, None if n is None else int(n)) for d, last, n in rows}
 
 
 @router.get("/datasets/{slug}", response_model=DatasetDetail, responses=NOT_FOUND)

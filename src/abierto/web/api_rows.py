@@ -15,6 +15,7 @@ import gzip
 import hashlib
 import json
 import logging
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -26,6 +27,7 @@ from abierto.accounts.permissions import Actor
 from abierto.app_context import AppContext
 from abierto.catalog.models import Release
 from abierto.catalog.services import slugify
+from abierto.query import export_cache
 from abierto.query.engine import QueryBusy, QueryTimeout, engine_for, facet_counts, run_rows
 from abierto.query.exports import FORMATS, export, gzip_chunks, stream_file
 from abierto.query.rows import QueryError, RowsResult, parse_row_query
@@ -124,14 +126,24 @@ def export_response(
     query = parse_row_query(request.query_params, release.columns, export=True)
     path = _path(context, release)
     engine = engine_for(context.settings)
-    exported = export(engine, path, release.columns, query, fmt, release.schema)
-    chunks, size = stream_file(exported)
     spec = FORMATS[fmt]
+    gzipped = spec.compressible and accepts_gzip(request)
     attachment = f'{disposition}; filename="{filename(found, fmt)}"'
     headers = {**headers, "Content-Disposition": attachment}
-    if spec.compressible and accepts_gzip(request):
+    if gzipped:
         headers["Content-Encoding"] = "gzip"
-        return StreamingResponse(gzip_chunks(chunks), media_type=spec.media_type, headers=headers)
+
+    def make() -> Path:
+        return export(engine, path, release.columns, query, fmt, release.schema)
+
+    if export_cache.is_whole(query):  # the same file for every download of this release
+        kept = export_cache.cached(context.settings, release.checksum, fmt, gzipped, make)
+        chunks, size = export_cache.read_file(kept)
+    else:
+        chunks, size = stream_file(make())
+        if gzipped:
+            body = gzip_chunks(chunks)
+            return StreamingResponse(body, media_type=spec.media_type, headers=headers)
     headers["Content-Length"] = str(size)
     return StreamingResponse(chunks, media_type=spec.media_type, headers=headers)
 

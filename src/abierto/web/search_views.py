@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from abierto.search.service import FACETS, SORTS, SearchQuery, search
 from abierto.web.auth import ActorDep
 from abierto.web.deps import SessionDep
-from abierto.web.templating import render
+from abierto.web.templating import render, request_language
 
 router = APIRouter(include_in_schema=False)
 MAX_QUERY = 200
@@ -22,7 +22,8 @@ def search_query(request: Request, q: str, sort: str | None, page: int, size: in
     filters = {f: [v for v in request.query_params.getlist(f) if v][:20] for f in FACETS}
     q = q.strip()[:MAX_QUERY]
     chosen = sort if sort in SORTS else ("relevance" if q else "modified")
-    return SearchQuery(q, {k: v for k, v in filters.items() if v}, chosen, page, size)
+    lang = request_language(request)
+    return SearchQuery(q, {k: v for k, v in filters.items() if v}, chosen, page, size, lang=lang)
 
 
 @router.get("/search", response_class=HTMLResponse)

@@ -13,6 +13,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "search.sort.modified": ("Actualizados recientemente", "Recently updated"),
     "search.sort.name": ("Nombre", "Name"),
     "search.apply": ("Aplicar", "Apply"),
+    "search.filters": ("Filtros", "Filters"),
     "search.clear": ("Quitar filtros", "Clear filters"),
     "search.updated": ("Actualizado", "Updated"),
     "search.page": ("Página {page} de {pages}", "Page {page} of {pages}"),

@@ -1,0 +1,3 @@
+"""Census tables (see migration 0007)."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Notifications: one row per user and event, shown in a feed and sent by email."""

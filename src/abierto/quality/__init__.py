@@ -1,0 +1,1 @@
+"""Quality and openness: checks, scores, freshness and link checking."""

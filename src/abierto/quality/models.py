@@ -1,0 +1,3 @@
+"""Quality tables (see migration 0008)."""
+
+from __future__ import annotations

@@ -1,0 +1,7 @@
+"""Census JSON API and downloads."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

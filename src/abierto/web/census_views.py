@@ -1,0 +1,7 @@
+"""Census pages and API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

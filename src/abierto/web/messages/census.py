@@ -1,0 +1,3 @@
+"""Census pages."""
+
+MESSAGES: dict[str, tuple[str, str]] = {}

@@ -1,0 +1,3 @@
+"""Quality pages."""
+
+MESSAGES: dict[str, tuple[str, str]] = {}

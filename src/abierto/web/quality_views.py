@@ -1,0 +1,7 @@
+"""Quality pages and API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
