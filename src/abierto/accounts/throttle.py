@@ -1,70 +1,59 @@
-"""Failed-login throttling: a per-process, in-memory counter per (login, client address).
+"""Failed-login throttling per (login, client address), shared by every web process.
 
-After ``limit`` failures within ``window`` the pair is refused until the oldest failure
-leaves the window. In memory on purpose: no migration, no write per attempt; with several
-web processes each keeps its own count, so the effective limit is ``limit`` × processes.
+After ``limit`` failures within ``window`` seconds the pair is refused until the oldest
+failure leaves the window; a successful login wipes the count. Counting uses the ``limits``
+library on the same store as the request rate limit (``ABIERTO_RATE_LIMIT_STORAGE``): process
+memory in the embedded default, Redis in production, so N web processes share one count
+instead of allowing ``limit`` × N guesses. A moving window in both, so the answer is exact.
 """
 
 from __future__ import annotations
 
-import threading
+import hashlib
+import logging
+import math
 import time
-from collections import deque
-from collections.abc import Callable
 
-Key = tuple[str, str]
+from limits import RateLimitItemPerSecond
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+log = logging.getLogger(__name__)
+NAMESPACE = "abierto-login"
 
 
 class LoginThrottle:
     def __init__(
-        self,
-        limit: int = 5,
-        window: float = 15 * 60,
-        clock: Callable[[], float] = time.monotonic,
-        max_keys: int = 10_000,
+        self, limit: int = 5, window: int = 15 * 60, storage_url: str = "memory://"
     ) -> None:
-        self.limit = limit
-        self.window = window
-        self.clock = clock
-        self.max_keys = max_keys
-        self._failures: dict[Key, deque[float]] = {}
-        self._lock = threading.Lock()
+        self.item = RateLimitItemPerSecond(limit, window)
+        self.limiter = MovingWindowRateLimiter(storage_from_string(storage_url))
 
     @staticmethod
-    def key(login: str, address: str | None) -> Key:
-        return (login.strip().lower(), address or "?")
+    def key(login: str, address: str | None) -> str:
+        """One opaque key per pair: the store never holds logins or addresses in clear."""
+        raw = f"{login.strip().lower()}\x00{address or '?'}"
+        return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
-    def retry_after(self, key: Key) -> float:
+    def retry_after(self, key: str) -> float:
         """Seconds until ``key`` may try again; 0 when it may try now."""
-        with self._lock:
-            if key not in self._failures:
+        try:
+            if self.limiter.test(self.item, NAMESPACE, key):
                 return 0.0
-            failures = self._recent(key)
-            if len(failures) < self.limit:
-                return 0.0
-            return max(0.0, failures[0] + self.window - self.clock())
+            stats = self.limiter.get_window_stats(self.item, NAMESPACE, key)
+        except Exception:  # the store is down: let people log in rather than lock everyone out
+            log.warning("login throttle store unavailable; attempt not limited", exc_info=True)
+            return 0.0
+        return max(1.0, math.ceil(stats.reset_time - time.time()))
 
-    def failure(self, key: Key) -> None:
-        with self._lock:
-            if len(self._failures) >= self.max_keys:
-                self._prune()
-            self._recent(key).append(self.clock())
+    def failure(self, key: str) -> None:
+        try:
+            self.limiter.hit(self.item, NAMESPACE, key)
+        except Exception:
+            log.warning("login throttle store unavailable; failure not counted", exc_info=True)
 
-    def success(self, key: Key) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
-
-    def _recent(self, key: Key) -> deque[float]:
-        failures = self._failures.setdefault(key, deque(maxlen=self.limit))
-        horizon = self.clock() - self.window
-        while failures and failures[0] <= horizon:
-            failures.popleft()
-        return failures
-
-    def _prune(self) -> None:
-        """Forget pairs with no recent failure; if still full, the oldest pairs."""
-        horizon = self.clock() - self.window
-        for key in [k for k, v in self._failures.items() if not v or v[-1] <= horizon]:
-            del self._failures[key]
-        while len(self._failures) >= self.max_keys:
-            del self._failures[next(iter(self._failures))]
+    def success(self, key: str) -> None:
+        try:
+            self.limiter.clear(self.item, NAMESPACE, key)
+        except Exception:
+            log.warning("login throttle store unavailable; count not cleared", exc_info=True)

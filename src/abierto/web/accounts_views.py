@@ -2,7 +2,7 @@
 
 Writes open their own database session and commit it before answering, so the browser
 never follows a redirect to a page that cannot yet see the change. Failed logins are
-throttled per (login, client address) in memory (see ``accounts.throttle``).
+throttled per (login, client address), shared across processes (see ``accounts.throttle``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from abierto.accounts.services import AccountError
 from abierto.accounts.throttle import LoginThrottle
 from abierto.catalog.models import Organization
 from abierto.web.auth import ActorDep, CsrfDep, UserDep, login_response, logout_response
-from abierto.web.deps import ContextDep, SessionDep
+from abierto.web.deps import ContextDep, SessionDep, get_context
 from abierto.web.i18n import DEFAULT_LANGUAGE, translator
 from abierto.web.templating import render, request_language
 
@@ -70,7 +70,8 @@ def _error_text(request: Request, exc: AccountError) -> str:
 def _throttle(request: Request) -> LoginThrottle:
     state = request.app.state
     if not hasattr(state, "login_throttle"):
-        state.login_throttle = LoginThrottle()
+        settings = get_context(request).settings
+        state.login_throttle = LoginThrottle(storage_url=settings.rate_limit_storage)
     return state.login_throttle
 
 
