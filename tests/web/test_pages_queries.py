@@ -56,7 +56,9 @@ def test_views_are_counted_and_ranked(context: AppContext, tmp_path: Path) -> No
     _catalog(context, tmp_path)
     with context.db.session() as session:
         assert portal_queries.most_viewed_datasets(session, ANONYMOUS) == []
-        ids = {slug: dataset_by_slug(session, slug).id for slug in ("obras", "nuevo", "secreto")}  # type: ignore[union-attr]
+        found = {s: dataset_by_slug(session, s) for s in ("obras", "nuevo", "secreto")}
+        ids = {slug: d.id for slug, d in found.items() if d is not None}
+        modified = {slug: d.modified_at for slug, d in found.items() if d is not None}
     for slug, views in (("obras", 1), ("nuevo", 3), ("secreto", 9)):
         for _ in range(views):
             with context.db.session() as session:
@@ -64,6 +66,8 @@ def test_views_are_counted_and_ranked(context: AppContext, tmp_path: Path) -> No
     with context.db.session() as session:
         ranked = portal_queries.most_viewed_datasets(session, ANONYMOUS)
         assert [(d.slug, d.view_count) for d in ranked] == [("nuevo", 3), ("obras", 1)]
+        after = {slug: dataset_by_slug(session, slug).modified_at for slug in modified}  # type: ignore[union-attr]
+        assert after == modified  # a view is not a modification
 
 
 def test_organizations_and_their_readable_datasets(context: AppContext, tmp_path: Path) -> None:

@@ -75,10 +75,11 @@ def count_facets(
         if facet:
             counts[facet].append((str(value), int(n)))
     count = next((int(n) for facet, _, n in rows if facet == ""), 0)
-    return count, {name: _top(session, name, values, english) for name, values in counts.items()}
+    tops = {name: top_values(session, name, values, english) for name, values in counts.items()}
+    return count, tops
 
 
-def _top(
+def top_values(
     session: Session, name: str, values: list[tuple[str, int]], english: bool
 ) -> list[FacetValue]:
     """The ``FACET_SIZE`` most frequent values, with their public key and label."""

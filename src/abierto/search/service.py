@@ -6,7 +6,7 @@ dataset is neither listed nor counted for someone who may not read it.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, Select, func, select
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from abierto.accounts.permissions import Actor, readable_datasets
 from abierto.catalog.models import Dataset, Organization, Tag, Theme, dataset_tag, dataset_theme
 from abierto.search import cache
-from abierto.search.facets import FACET_SIZE, FACETS, FacetValue, count_facets
+from abierto.search.facets import FACET_SIZE, FACETS, FacetValue, count_facets, top_values
 from abierto.search.indexing import (
     backend_for,
     dataset_formats,
@@ -25,6 +25,7 @@ from abierto.search.indexing import (
     remove_dataset,
 )
 from abierto.search.models import DatasetFormat
+from abierto.search.snapshot import snapshot
 from abierto.search.text import terms
 
 __all__ = [
@@ -194,14 +195,61 @@ def _compute(
     return cache.CachedResult(total, facets, [d.id for d in items]), items
 
 
+def _compute_in_memory(
+    session: Session, actor: Actor, request: SearchQuery, generation: tuple[str, int]
+) -> cache.CachedResult:
+    """The same answer as ``_compute``, from the generation's snapshot (see search.snapshot)."""
+    snap = snapshot(session, generation)
+    mask = snap.visible(session, actor, cache.actor_key(actor)).copy()
+    words = terms(request.q)
+    match = None
+    if words:
+        run = _text_matcher(session, words)
+        match = snap.match(tuple(words), run)
+        mask &= snap.mask_of(match.positions)
+    filters = {
+        f: snap.filter_mask(f, [v.upper() for v in values] if f == "format" else values)
+        for f, values in request.filters.items()
+        if f in FACETS and values
+    }
+    chosen = mask.copy()
+    for own in filters.values():
+        chosen &= own
+    facets: dict[str, list[FacetValue]] = {}
+    for name in FACETS:
+        counted = chosen
+        if name in filters:
+            counted = mask.copy()
+            for other, own in filters.items():
+                if other != name:
+                    counted &= own
+        facets[name] = top_values(session, name, snap.counts(name, counted), request.lang == "en")
+    offset = request.offset
+    if offset is None:
+        offset = (max(1, request.page) - 1) * request.page_size
+    sort = request.sort if request.sort in SORTS else "modified"
+    page = snap.ordered(chosen, sort, match)[offset : offset + request.page_size]
+    return cache.CachedResult(int(chosen.sum()), facets, [snap.ids[n] for n in page])
+
+
+def _text_matcher(session: Session, words: list[str]) -> Callable[[], list[tuple[str, float]]]:
+    def run() -> list[tuple[str, float]]:
+        rows = session.execute(backend_for(session).matches(words))
+        return [(str(dataset_id), float(rank or 0.0)) for dataset_id, rank in rows]
+
+    return run
+
+
 def search(session: Session, actor: Actor, request: SearchQuery) -> SearchResults:
     generation = cache.generation(session)
     key = None if generation is None else _key(request, actor, generation)
     found = None if key is None else cache.get(key)
-    if found is None:
+    if found is None and generation is not None:
+        found = _compute_in_memory(session, actor, request, generation)
+        cache.put(key, found)
+        items = _load(session, found.ids) if found.ids else []
+    elif found is None:  # no generation to trust: ask SQL directly
         found, items = _compute(session, actor, request)
-        if key is not None:
-            cache.put(key, found)
     else:
         items = _load(session, found.ids) if found.ids else []
     formats = _formats(session, found.ids) if found.ids else {}

@@ -97,11 +97,12 @@ def most_viewed_datasets(session: Session, actor: Actor, limit: int = 6) -> list
 
 
 def count_view(session: Session, dataset_id: str) -> None:
-    """One atomic UPDATE, so concurrent views are all counted."""
+    """One atomic UPDATE, so concurrent views are all counted; a view is not a modification,
+    so ``modified_at`` keeps its value (the column's ``onupdate`` would otherwise set it)."""
     session.execute(
         update(Dataset)
         .where(Dataset.id == dataset_id)
-        .values(view_count=Dataset.view_count + 1)
+        .values(view_count=Dataset.view_count + 1, modified_at=Dataset.modified_at)
         .execution_options(synchronize_session=False)
     )
 

@@ -22,7 +22,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 WATCHED = {
-    "dataset": "slug, title, description, private, state, organization_id, license_id, frequency",
+    "dataset": "slug, title, description, private, state, organization_id, license_id, frequency, "
+    "modified_at",
     "dataset_tag": "",
     "dataset_theme": "",
     "dataset_format": "",
