@@ -184,6 +184,8 @@ def test_whole_flow_with_a_real_file(pub: Pub, realdata: Path) -> None:
         report = client.get(f"/publish/{upload_id}")
         assert report.status_code == 200
         assert "utf-8" in report.text and "2,435" in report.text  # detections, row count
+        assert "Codificación de caracteres" in report.text  # detections in words, not keys
+        assert "encoding_confidence" not in report.text
         assert "Primera versión de esta tabla" in report.text  # no earlier release
         assert XSS not in report.text and "&lt;script&gt;" in report.text
         with database(pub.settings) as session:  # nothing exists before the last step

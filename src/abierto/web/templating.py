@@ -24,6 +24,7 @@ from abierto.web.i18n import (
     translator,
 )
 from abierto.web.markdown import markdown_text, render_markdown
+from abierto.web.messages import MESSAGES
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -45,6 +46,7 @@ def _environment() -> Environment:
     env.filters["cell"] = lambda v: "" if v is None else format_cell(v)
     env.filters["markdown"] = render_markdown
     env.filters["plaintext"] = markdown_text
+    env.globals["has_message"] = MESSAGES.__contains__
     return env
 
 

@@ -4,6 +4,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "search.title": ("Buscar datos", "Search data"),
     "search.results": ("{n} conjuntos de datos", "{n} datasets"),
     "search.results_for": ("{n} resultados para «{q}»", "{n} results for “{q}”"),
+    "search.results.one": ("1 conjunto de datos", "1 dataset"),
+    "search.results_for.one": ("1 resultado para «{q}»", "1 result for “{q}”"),
     "search.none": (
         "No encontramos conjuntos de datos. Prueba con otras palabras o quita filtros.",
         "No datasets found. Try other words or remove filters.",
