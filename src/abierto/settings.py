@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     # in memory by default, in Redis when several processes serve ("redis://host:6379/0").
     rate_limit: str = "1200/minute"
     rate_limit_storage: str = "memory://"
+    # Logs on stderr: "json" (one object per line, for log collectors), "text" (for people),
+    # or "auto": text on a terminal, JSON otherwise (systemd, containers).
+    log_format: str = "auto"
+    log_level: str = "info"
+    # /metrics answers only requests with "Authorization: Bearer <metrics_token>" when set.
+    metrics_token: str = ""
 
     def model_post_init(self, context: Any) -> None:
         self.home = self.home.expanduser().resolve()

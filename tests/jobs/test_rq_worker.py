@@ -7,6 +7,7 @@ stayed readable.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -74,6 +75,7 @@ def _worker(settings: Settings, *args: str) -> subprocess.Popen[bytes]:
         env=_environment(settings),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group: RQ's scheduler child dies with it
     )
     STARTED.append(process)
     return process
@@ -82,9 +84,9 @@ def _worker(settings: Settings, *args: str) -> subprocess.Popen[bytes]:
 def _stop_workers() -> None:
     while STARTED:
         process = STARTED.pop()
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
 
 
 def _csv(path: Path, rows: int, note: str) -> Path:
@@ -146,7 +148,7 @@ def test_worker_killed_mid_publish_completes_once(production: AppContext, tmp_pa
         time.sleep(0.05)
     time.sleep(0.3)  # inside the publish: reading and typing 600,000 rows
     assert _state(production, job_id) == "running"
-    victim.send_signal(signal.SIGKILL)
+    os.killpg(victim.pid, signal.SIGKILL)  # the worker and its scheduler, as a crash would
     victim.wait(timeout=10)
     assert _rows_of_release_one(production) == 1_000  # the old release stays readable
 

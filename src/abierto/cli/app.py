@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -149,32 +150,41 @@ def serve(
     """Start the web portal and API."""
     import uvicorn
 
+    from abierto.observability.logging import configure_logging, logging_config
+    from abierto.observability.multiprocess import shared_metrics
+
     settings = load_settings()
+    configure_logging(settings.log_format, settings.log_level)  # every line in one format
+    log = logging.getLogger("abierto.serve")
     if workers > 1 and settings.database_url.startswith("sqlite"):
-        console.print(
-            "[yellow]Varios procesos con SQLite / several processes on SQLite: "
-            "use PostgreSQL in production.[/]"
+        log.warning("several processes on SQLite: use PostgreSQL in production")
+    log.info("abierto en / at http://%s:%d/", host, port)
+    with shared_metrics(workers):  # web processes add up their metrics in one folder
+        uvicorn.run(
+            "abierto.web.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=logging_config(settings.log_format, settings.log_level),
+            log_level=settings.log_level,
+            access_log=False,  # abierto logs one line per request, with its id
+            proxy_headers=True,
         )
-    console.print(f"abierto en / at http://{host}:{port}/")
-    uvicorn.run(
-        "abierto.web.app:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        proxy_headers=True,
-    )
 
 
 @app.command()
 def worker(
     burst: Annotated[bool, typer.Option(help="Stop when the queue is empty.")] = False,
     name: Annotated[str | None, typer.Option(help="Worker name shown in the admin.")] = None,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve this worker's Prometheus metrics on this port.")
+    ] = None,
 ) -> None:
     """Run background jobs from the Redis queue (production mode)."""
     from abierto.app_context import AppContext
     from abierto.jobs.rq_backend import run_worker
+    from abierto.observability.logging import configure_logging
 
     settings = load_settings()
     if not settings.queue_url.startswith(("redis://", "rediss://", "unix://")):
@@ -185,6 +195,11 @@ def worker(
             )
         )
         return
+    configure_logging(settings.log_format, settings.log_level)
+    if metrics_port is not None:
+        from abierto.observability.metrics import serve_worker_metrics
+
+        serve_worker_metrics(metrics_port)
     context = AppContext.create(settings)
     try:
         run_worker(context, settings.queue_url, burst=burst, name=name)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from abierto.catalog.models import Dataset, Release, Resource, utcnow
@@ -102,6 +103,8 @@ def publish(
                 renames=request.renames,
                 **({"progress": progress} if progress else {}),
             )
+            if _lock_dataset(session, dataset, source_hash) and not request.renames:
+                return PublishResult(dataset, unchanged=True)
             result = PublishResult(dataset, tables=tables)
             for table in tables:
                 resource = get_or_create_resource(session, dataset, _resource_name(table, tables))
@@ -117,6 +120,19 @@ def publish(
             store.delete(key)
         raise
     return result
+
+
+def _lock_dataset(session: Session, dataset: Dataset, source_hash: str) -> bool:
+    """Wait for any other publish to this dataset to commit, then hold it until we do.
+
+    The slow part (reading and typing the file) runs unlocked; numbering releases, creating
+    resources and storing blobs are serialized per dataset by a row lock (PostgreSQL; SQLite
+    has one writer at a time anyway), so two web processes never take the same release
+    number. Returns whether the newest release, as now committed, came from the same file.
+    """
+    session.execute(select(Dataset.id).where(Dataset.id == dataset.id).with_for_update())
+    session.expire(dataset)
+    return _already_published(session, dataset, source_hash)
 
 
 def _already_published(session: Session, dataset: Dataset, source_hash: str) -> bool:

@@ -49,6 +49,9 @@ class InProcessQueue:
             self._submit(job_id)
         return job_id
 
+    def resubmit(self, job_id: str) -> None:
+        self._submit(job_id)
+
     def _submit(self, job_id: str) -> None:
         with self.lock:
             if not self.closed:

@@ -19,6 +19,10 @@ class JobQueue(Protocol):
         ``key`` was already enqueued)."""
         ...
 
+    def resubmit(self, job_id: str) -> None:
+        """Hand a recorded job to the workers again (an admin's retry of a failed job)."""
+        ...
+
     def wait(self, job_id: str, timeout: float) -> str:
         """Block until the job is done or failed (or the timeout passes); returns its state."""
         ...

@@ -52,12 +52,18 @@ class RqQueue:
                 perform,
                 job_id,
                 job_id=job_id,
-                retry=Retry(max=max(0, max_attempts - 1), interval=RETRY_INTERVALS),
+                retry=Retry(max=max_attempts - 1, interval=RETRY_INTERVALS)
+                if max_attempts > 1
+                else None,  # RQ refuses Retry(max=0)
                 job_timeout=JOB_TIMEOUT,
                 result_ttl=3600,
                 failure_ttl=7 * 86400,
             )
         return job_id
+
+    def resubmit(self, job_id: str) -> None:
+        """One more attempt, without RQ retries: the admin asked for exactly one."""
+        self.queue.enqueue(perform, job_id, job_timeout=JOB_TIMEOUT, result_ttl=3600)
 
     def wait(self, job_id: str, timeout: float) -> str:
         deadline = time.monotonic() + timeout

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from abierto.catalog.models import utcnow
 from abierto.jobs.models import Job
 from abierto.jobs.registry import handler_for
+from abierto.observability.jobs import observe_job
 
 if TYPE_CHECKING:
     from abierto.app_context import AppContext
@@ -70,7 +71,7 @@ def run_job(context: AppContext, job_id: str) -> str:
         job.started_at = job.heartbeat_at = utcnow()
         kind, payload, attempt, limit = job.kind, dict(job.payload), job.attempts, job.max_attempts
     try:
-        with _heartbeat(context, job_id):
+        with observe_job(job_id, kind, attempt, limit), _heartbeat(context, job_id):
             result = handler_for(kind)(context, payload)
     except Exception as exc:
         retry = attempt < limit

@@ -14,6 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import abierto
 from abierto.app_context import AppContext
+from abierto.observability import metrics
+from abierto.observability.requests import RequestObserver
 from abierto.settings import Settings
 from abierto.web import (
     accounts_views,
@@ -28,6 +30,8 @@ from abierto.web import (
     ckan_write,
     downloads,
     edit_views,
+    health,
+    jobs_views,
     notify_views,
     organization_views,
     pages,
@@ -38,7 +42,6 @@ from abierto.web import (
 )
 from abierto.web.auth import CsrfCookieMiddleware
 from abierto.web.ratelimit import RateLimitMiddleware
-from abierto.web.schemas import Health
 from abierto.web.templating import render
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -72,6 +75,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.add_middleware(
             RateLimitMiddleware, limit=settings.rate_limit, storage_url=settings.rate_limit_storage
         )
+    app.add_middleware(RequestObserver)  # outermost: ids, logs and times every answer
     for module in (
         pages,
         organization_views,
@@ -89,15 +93,13 @@ def create_app(settings: Settings) -> FastAPI:
         api_sql,
         ckan_api,
         soda,
+        health,
+        metrics,
+        jobs_views,
     ):
         app.include_router(module.router)
-    app.add_api_route("/healthz", healthz, response_model=Health, tags=["health"])
     app.add_exception_handler(StarletteHTTPException, _http_error)
     return app
-
-
-def healthz() -> Health:
-    return Health(status="ok")
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

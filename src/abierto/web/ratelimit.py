@@ -20,7 +20,7 @@ from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter, R
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
-EXEMPT_PREFIXES = ("/static/", "/healthz", "/readyz")
+EXEMPT_PREFIXES = ("/static/", "/healthz", "/readyz", "/metrics")
 
 
 def make_limiter(storage_url: str) -> RateLimiter:
