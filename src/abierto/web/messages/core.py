@@ -10,6 +10,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav.api": ("API", "API"),
     "nav.api_docs": ("Documentación de la API", "API docs"),
     "nav.publish": ("Publicar", "Publish"),
+    "nav.jobs": ("Tareas", "Jobs"),
     "nav.account_area": ("Cuenta", "Account"),
     "nav.signed_in_as": ("Sesión iniciada como", "Signed in as"),
     "nav.my_account": ("Mi cuenta", "My account"),
