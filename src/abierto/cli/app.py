@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from abierto.cli import ops, render
+from abierto.cli.census import census_app
 from abierto.cli.users import users_app
 from abierto.ingest.errors import UnreadableFileError
 from abierto.ingest.readers import ReadOptions
@@ -21,6 +22,7 @@ app = typer.Typer(help="abierto: publica datos abiertos / publish open data.", n
 db_app = typer.Typer(help="Metadata database.")
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(census_app, name="census")
 ops.register(app)
 console = Console()
 errors = Console(stderr=True)
