@@ -43,9 +43,11 @@ def list_templates() -> None:
     """The censuses abierto ships (use one with `abierto census load`)."""
     from abierto.census.templates import TEMPLATES, template
 
+    table = Table("template", "datasets", "name")
     for name in TEMPLATES:
         data = template(name)
-        console.print(f"{name}\t{len(data['dataset_types'])} datasets\t{data['name_es']}")
+        table.add_row(name, str(len(data["dataset_types"])), escape(data["name_es"]))
+    console.print(table)
 
 
 @census_app.command("load")
