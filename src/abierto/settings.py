@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     log_level: str = "info"
     # /metrics answers only requests with "Authorization: Bearer <metrics_token>" when set.
     metrics_token: str = ""
+    # Quality score weights per check family, as JSON (see quality.scoring.WEIGHTS).
+    quality_weights: str = ""
 
     def model_post_init(self, context: Any) -> None:
         self.home = self.home.expanduser().resolve()

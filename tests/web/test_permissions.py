@@ -167,6 +167,17 @@ READ_PATHS = [
         "ckan-datastore",
         lambda p, c: f"/api/3/action/datastore_search?resource_id={_resource_id(p, c.slug)}",
     ),
+    ReadPath(
+        "quality",
+        lambda _, c: f"/api/v1/datasets/{c.slug}/quality",
+        shows=lambda case, r: "score" in r.json(),
+    ),
+    ReadPath(
+        "quality-organization",
+        lambda _, c: "/api/v1/organizations/zapopan/quality",
+        listing=True,
+        shows=lambda case, r: case.slug in {d["slug"] for d in r.json()["datasets"]},
+    ),
 ]
 
 

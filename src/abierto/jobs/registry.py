@@ -23,7 +23,9 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
 
 def handler_for(kind: str) -> Handler:
-    import abierto.jobs.tasks  # noqa: F401  (registers the built-in handlers)
+    # Importing the task modules registers the built-in handlers.
+    import abierto.jobs.tasks
+    import abierto.quality.tasks  # noqa: F401
 
     try:
         return HANDLERS[kind]

@@ -1,3 +1,27 @@
-"""Quality tables (see migration 0008)."""
+"""Quality scores over time: one row per dataset and day (the latest is the current score)."""
 
 from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from abierto.catalog.models import new_id, utcnow
+from abierto.db import Base
+
+
+class QualityScore(Base):
+    __tablename__ = "quality_score"
+    __table_args__ = (UniqueConstraint("dataset_id", "day"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    dataset_id: Mapped[str] = mapped_column(
+        ForeignKey("dataset.id", ondelete="CASCADE"), index=True
+    )
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    score: Mapped[float]
+    breakdown: Mapped[dict[str, Any]]  # family → 0–100
+    checks: Mapped[list[Any]]  # [{"id", "family", "passed", "value", "evidence"}]
+    computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,73 @@
+"""Quality benchmark: score a generated catalog of 10,000 datasets (target: under a minute).
+
+    .venv/bin/python bench/quality.py [--datasets 10000] [--postgres]
+
+Builds the search benchmark's catalog (bench/search_catalog.py: metadata, tags, themes,
+table releases with reports and schemas, PDF files and links) and times
+``quality.services.score_catalog``, which loads every dataset's facts in bulk queries and
+records one history row per dataset.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from abierto.catalog.models import utcnow  # noqa: E402
+from abierto.db import Database  # noqa: E402
+from abierto.quality.services import score_catalog  # noqa: E402
+from abierto.settings import Settings  # noqa: E402
+from search_catalog import build_catalog  # noqa: E402
+
+
+def run(name: str, settings: Settings, count: int) -> None:
+    database = Database(settings)
+    try:
+        database.upgrade()
+        with database.session() as session:
+            build_catalog(session, count)
+        with database.session() as session:
+            started = time.perf_counter()
+            scored = score_catalog(session, utcnow())
+            elapsed = time.perf_counter() - started
+    finally:
+        database.dispose()
+    verdict = "met" if elapsed < 60 else "NOT met"
+    rate = scored / elapsed
+    print(f"{name:<11} {scored:,} datasets in {elapsed:.1f} s ({rate:,.0f}/s); < 60 s: {verdict}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", type=int, default=10_000)
+    parser.add_argument("--postgres", action="store_true", help="also on the local PostgreSQL")
+    parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-quality-") as tmp:
+        run("sqlite", Settings(home=Path(tmp) / "sqlite"), args.datasets)
+        if not args.postgres:
+            return
+        import psycopg
+
+        name = f"bench_quality_{uuid.uuid4().hex[:8]}"
+        admin = args.postgres_url.replace("+psycopg", "") + "/postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            url = f"{args.postgres_url}/{name}"
+            run("postgresql", Settings(home=Path(tmp) / "pg", database_url=url), args.datasets)
+        finally:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
