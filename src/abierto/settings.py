@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     metrics_token: str = ""
     # Quality score weights per check family, as JSON (see quality.scoring.WEIGHTS).
     quality_weights: str = ""
+    # Email for notifications: smtp://user:password@host:port (add ?starttls=true) or
+    # smtps://… for TLS from the start; empty means notifications stay in the feed only.
+    smtp_url: str = ""
+    mail_from: str = "abierto <no-reply@localhost>"
 
     def model_post_init(self, context: Any) -> None:
         self.home = self.home.expanduser().resolve()

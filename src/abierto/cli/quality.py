@@ -30,3 +30,19 @@ def score() -> None:
     finally:
         context.close()
     console.print(f"{count} datasets scored in {time.perf_counter() - started:.1f} s")
+
+
+@quality_app.command("remind")
+def remind() -> None:
+    """Notify editors of overdue and soon-due datasets (once per period); run it daily."""
+    from abierto.app_context import AppContext
+    from abierto.catalog.models import utcnow
+    from abierto.quality.reminders import send_reminders
+
+    context = AppContext.create(load_settings())
+    try:
+        with context.db.session() as session:
+            made = send_reminders(session, utcnow())
+    finally:
+        context.close()
+    console.print(f"{made} notifications")

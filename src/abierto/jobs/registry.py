@@ -25,6 +25,8 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 def handler_for(kind: str) -> Handler:
     # Importing the task modules registers the built-in handlers.
     import abierto.jobs.tasks
+    import abierto.notify.mail
+    import abierto.quality.reminders
     import abierto.quality.tasks  # noqa: F401
 
     try:
