@@ -11,7 +11,7 @@ import pytest
 
 from abierto.accounts.services import create_user, user_by_name
 from abierto.census import templates, workflow
-from tests.accounts.people import PASSWORD, portal_db
+from tests.accounts.people import PASSWORD, Person, create_people, portal_db
 from tests.web.conftest import XSS, Portal
 
 SLUG = "mx-local-2031"
@@ -115,3 +115,14 @@ def test_census_is_in_the_openapi_spec(client: httpx.Client, census: str) -> Non
     paths = client.get("/openapi.json").json()["paths"]
     assert "/api/v1/censuses/{slug}/ranking" in paths
 
+
+def test_prefill_endpoint_needs_a_login_and_reads_the_portal(portal: Portal) -> None:
+    with httpx.Client(base_url=portal.url, timeout=20) as anonymous:
+        url = f"{portal.url}/datasets/obras"
+        assert anonymous.get("/api/v1/census-prefill", params={"url": url}).status_code == 401
+    tokens = create_people(portal.settings, Person("censo-prefill"))
+    headers = {"Authorization": f"Bearer {tokens['censo-prefill']}"}
+    with httpx.Client(base_url=portal.url, timeout=20, headers=headers) as client:
+        body = client.get("/api/v1/census-prefill", params={"url": url}).json()
+    # The test portal does not allow private addresses: its own loopback URL is refused.
+    assert body["answers"] == {} and "refused" in body["problems"][0]

@@ -17,10 +17,14 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from abierto.catalog.models import utcnow
 from abierto.census import workflow
+from abierto.census.http import Fetcher
 from abierto.census.models import Census, CensusPlace, Entry, Place, Submission
+from abierto.census.prefill import prefill
 from abierto.census.scoring import dataset_type_ranking, ranking
-from abierto.web.deps import SessionDep
+from abierto.web.auth import UserDep
+from abierto.web.deps import ContextDep, SessionDep
 
 router = APIRouter(tags=["census"])
 Format = Annotated[Literal["json", "csv"], Query(description="json (default) or csv")]
@@ -217,6 +221,28 @@ def _cell(value: Any) -> str:
     if isinstance(value, list):
         return "; ".join(map(str, value))
     return "" if value is None else str(value)
+
+
+@router.get("/api/v1/census-prefill")
+def census_prefill(
+    context: ContextDep,
+    actor: UserDep,
+    url: Annotated[str, Query(max_length=2000, description="An evidence URL")],
+) -> dict[str, Any]:
+    """What the evidence URL itself tells: answers by question key, each with its evidence,
+    and what could not be determined. Logged-in users only (the portal fetches the URL)."""
+    settings = context.settings
+    with Fetcher(
+        allow_private=settings.fetch_allow_private, timeout=min(settings.fetch_timeout_s, 15)
+    ) as fetcher:
+        found = prefill(url, fetcher, utcnow())
+    return {
+        "url": url,
+        "answers": {
+            key: {"value": a.value, "evidence": a.evidence} for key, a in found.answers.items()
+        },
+        "problems": found.problems,
+    }
 
 
 @router.get("/census/{slug}/places/{key}/badge.svg", include_in_schema=False)
