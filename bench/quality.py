@@ -45,12 +45,50 @@ def run(name: str, settings: Settings, count: int) -> None:
     print(f"{name:<11} {scored:,} datasets in {elapsed:.1f} s ({rate:,.0f}/s); < 60 s: {verdict}")
 
 
+def bench_links(count: int, per_host: int) -> None:
+    """Check ``count`` links on a local server (one host, so ``per_host`` bounds the speed)."""
+    import asyncio
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from abierto.quality.links import Checker
+
+    class Ok(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_HEAD(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv")
+            self.end_headers()
+
+        def do_GET(self) -> None:
+            self.send_response(404)
+            self.end_headers()
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Ok)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    checker = Checker(per_host=per_host, delay=0.0, allow_private=True)
+    started = time.perf_counter()
+    outcomes = asyncio.run(checker.check_all([f"{base}/recurso/{n}.csv" for n in range(count)]))
+    elapsed = time.perf_counter() - started
+    httpd.shutdown()
+    good = sum(o.status == 200 for o in outcomes)
+    print(f"links       {good:,}/{count:,} checked in {elapsed:.1f} s ({count / elapsed:,.0f}/s), "
+          f"{per_host} at a time on one host")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=int, default=10_000)
     parser.add_argument("--postgres", action="store_true", help="also on the local PostgreSQL")
+    parser.add_argument("--links", type=int, default=1_000, help="links to check (0: none)")
+    parser.add_argument("--per-host", type=int, default=8)
     parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432")
     args = parser.parse_args()
+    if args.links:
+        bench_links(args.links, args.per_host)
     with tempfile.TemporaryDirectory(prefix="bench-quality-") as tmp:
         run("sqlite", Settings(home=Path(tmp) / "sqlite"), args.datasets)
         if not args.postgres:

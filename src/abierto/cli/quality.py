@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -46,3 +47,24 @@ def remind() -> None:
     finally:
         context.close()
     console.print(f"{made} notifications")
+
+
+@quality_app.command("check-links")
+def check_links_command(
+    limit: Annotated[int, typer.Option(help="At most this many links per run.")] = 1000,
+) -> None:
+    """Check the link resources that are due (never checked, or not in the last day)."""
+    from abierto.app_context import AppContext
+    from abierto.catalog.models import utcnow
+    from abierto.quality.links import Checker, check_links
+
+    settings = load_settings()
+    context = AppContext.create(settings)
+    try:
+        with context.db.session() as session:
+            rows = check_links(
+                session, Checker(allow_private=settings.fetch_allow_private), utcnow(), limit=limit
+            )
+    finally:
+        context.close()
+    console.print(f"{len(rows)} links checked, {sum(not r.ok for r in rows)} broken")

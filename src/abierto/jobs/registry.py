@@ -26,6 +26,7 @@ def handler_for(kind: str) -> Handler:
     # Importing the task modules registers the built-in handlers.
     import abierto.jobs.tasks
     import abierto.notify.mail
+    import abierto.quality.links
     import abierto.quality.reminders
     import abierto.quality.tasks  # noqa: F401
 
