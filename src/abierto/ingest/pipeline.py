@@ -237,7 +237,14 @@ def _report_headers(source: SourceTable, kept: list[int], report: Report) -> Non
         seen[key] += 1
         if seen[key] > 1:
             message = f"encabezado repetido / repeated header: {title!r}"
-            report.add(ValidationError("duplicate-header", message, header_row, title))
+            report.add(ValidationError("duplicate-header", message, header_row, f"#{i + 1}"))
+
+
+def _column_label(titles: list[str], index: int) -> str:
+    """A column's title, or its position ("#5") when the title is blank or not unique."""
+    title = titles[index].strip()
+    unique = title and sum(t.strip() == title for t in titles) == 1
+    return title if unique else f"#{index + 1}"
 
 
 def _rows_where(con: duckdb.DuckDBPyConnection, condition: str) -> list[tuple[int, int]]:
@@ -282,7 +289,7 @@ def _report_missing_cells(
             report.add(
                 ValidationError(
                     "missing-cell", "a la fila le falta esta celda / the row lacks this cell",
-                    row=line, column=source.titles[index] or f"#{index + 1}",
+                    row=line, column=_column_label(source.titles, index),
                 ),
                 counted=False,
             )  # fmt: skip

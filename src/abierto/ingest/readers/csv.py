@@ -300,7 +300,9 @@ class _Stager:
         con.execute(f'CREATE TABLE "{fixed}" ({ROW_COLUMN} BIGINT, {columns})')
         titles = self.table.titles
         placeholders = ", ".join("?" * (self.width + 1))
-        for line, kind, text in rejects:
+        for line, kind, raw in rejects:
+            # After an empty line DuckDB's csv_line starts with that line's newline.
+            text = raw.lstrip("\r\n")
             cells: list[str | None] = list(_parse_line(text, self.delimiter))
             self.table.errors.extend(_reject_errors(line, kind, text, cells, titles))
             cells = (cells + [None] * self.width)[: self.width]
