@@ -33,6 +33,7 @@ from abierto.catalog.vocab import FREQUENCIES, LICENSES
 from abierto.cli.app import app
 from abierto.db import Base
 from abierto.demo import DATASETS, PASSWORD_ENV, DemoError, load_demo, load_into, write_files
+from abierto.demo.census import USERS as CENSUS_USERS
 from abierto.settings import Settings
 from abierto.web import queries
 from abierto.web.auth import SESSION_COOKIE
@@ -97,16 +98,16 @@ def test_demo_sources_are_an_excel_workbook_and_a_windows_1252_csv(tmp_path: Pat
 
 def test_demo_loads_once_and_a_second_run_changes_nothing(context: AppContext) -> None:
     lines = _load(context)
-    assert len(lines) == 2 + len(DATASETS)
+    assert len(lines) == 2 + len(DATASETS) + len(CENSUS_USERS) + 1  # + the census
     assert "obra-publica: v1: 119, v2: 240 filas" in "\n".join(lines)
     counts = _row_counts(context)
     assert counts["organization"] == 4 and counts["theme"] == 7
     assert counts["dataset"] == len(DATASETS) == 12
     assert counts["release"] == 13  # obra-publica has two
     assert counts["resource"] == 13  # one table each, plus the budget's link to a PDF
-    assert counts["user"] == 2 and counts["membership"] == 1
-    # 4 organizations, 2 users, 12 datasets, 13 releases
-    assert counts["activity_event"] == 4 + 2 + 12 + 13
+    assert counts["user"] == 2 + len(CENSUS_USERS) and counts["membership"] == 1
+    # 4 organizations, 2 + 3 users, 12 datasets, 13 releases
+    assert counts["activity_event"] == 4 + 2 + len(CENSUS_USERS) + 12 + 13
     with context.db.session() as session:
         before = _snapshot(session)
         blobs = sorted(r.blob_key for r in session.scalars(select(Release)))
@@ -245,7 +246,8 @@ def test_cli_demo_prints_the_accounts_and_the_portal_lists_the_datasets(
         for line in result.output.splitlines()
         if line.startswith("usuario / contraseña: ")
     )
-    assert set(passwords) == {"admin", "editor"} and len(set(passwords.values())) == 2
+    names = {"admin", "editor", *(u.username for u in CENSUS_USERS)}
+    assert set(passwords) == names and len(set(passwords.values())) == len(names)
     assert all(len(p) >= 16 for p in passwords.values())
 
     settings = Settings(home=tmp_path / "home")

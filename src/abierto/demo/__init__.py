@@ -109,6 +109,9 @@ def load_into(context: AppContext, password: str | None = None) -> Iterator[str]
             with context.db.session() as session:
                 line = _dataset(session, context, demo, Path(tmp))
             yield line
+    from abierto.demo.census import load_census  # imports this module: load it first
+
+    yield from load_census(context, password)
 
 
 def write_files(demo: DemoDataset, folder: Path) -> list[Path]:
