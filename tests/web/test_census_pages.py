@@ -94,7 +94,8 @@ def _accept(session, census, slug, people, **changes) -> None:  # type: ignore[n
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    settings = Settings(home=Path(tmp_path_factory.mktemp("census-pages")) / "home", rate_limit="")
+    home = Path(tmp_path_factory.mktemp("census-pages")) / "home"
+    settings = Settings(home=home, rate_limit="", fetch_allow_private=True)  # pre-fill tests
     _load(settings)
     server, thread, url = _serve(settings)
     try:
@@ -366,3 +367,24 @@ def test_asking_to_review_and_admin_approval(site: Site) -> None:
         assert approved.status_code == 303
     with httpx.Client(base_url=site.url, timeout=10) as http:
         assert "otro" in text(http.get(xalapa)).split("Quién revisa")[1]
+
+
+def test_the_form_is_prefilled_from_an_evidence_url(site: Site, tmp_path: Path) -> None:
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    (tmp_path / "rutas.csv").write_text("ruta,parada\nA1,Centro\nA2,Norte\nA3,Sur\n")
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    files = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=files.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{files.server_address[1]}/rutas.csv"
+    try:
+        with browser(site.url, "vol") as client:
+            form = text(client.get(f"{ZAP}/transporte/submit", params={"prefill": url}))
+    finally:
+        files.shutdown()
+    assert re.search(r'name="online" value="yes"[^>]*checked', form)
+    assert re.search(r'name="open_format" value="yes"[^>]*checked', form)
+    assert f'value="{url}"' in form  # the URL becomes the first evidence
+    assert "Comprobado automáticamente" in form and "the first bytes are CSV" in form

@@ -20,9 +20,12 @@ from sqlalchemy.orm import Session
 
 from abierto.accounts.permissions import Actor
 from abierto.app_context import AppContext
+from abierto.catalog.models import utcnow
 from abierto.catalog.vocab import LICENSES
 from abierto.census import workflow
+from abierto.census.http import Fetcher
 from abierto.census.models import Census, DatasetType, Place, Question, Submission
+from abierto.census.prefill import Prefill, prefill
 from abierto.census.workflow import CensusError
 from abierto.web.auth import ActorDep, CsrfDep
 from abierto.web.census_common import (
@@ -36,7 +39,7 @@ from abierto.web.census_common import (
     type_or_404,
     user_names,
 )
-from abierto.web.deps import ContextDep
+from abierto.web.deps import ContextDep, get_context
 from abierto.web.edit_views import local_url, redirect
 
 router = APIRouter(include_in_schema=False)
@@ -108,6 +111,22 @@ def _current_values(
     }
 
 
+def _prefilled(request: Request, values: dict[str, Any]) -> Prefill | None:
+    """With ``?prefill=URL``: the answers that URL gives, merged into ``values``."""
+    url = (request.query_params.get("prefill") or "").strip()[:2000]
+    if not url or request.method != "GET":
+        return None
+    settings = get_context(request).settings
+    with Fetcher(
+        allow_private=settings.fetch_allow_private, timeout=min(settings.fetch_timeout_s, 15)
+    ) as fetcher:
+        found = prefill(url, fetcher, utcnow())
+    values["answers"] = {**values["answers"], **found.values()}
+    if url not in values["evidence"]:
+        values["evidence"] = [url, *values["evidence"]]
+    return found
+
+
 def _pending(session: Session, census: Census, place: Place, dtype: DatasetType) -> Any:
     history = workflow.history(session, census.id, place.id, dtype.id)
     return next((s for s in history if s.status == "pending"), None)
@@ -124,6 +143,7 @@ def _form_page(
     questions = form_questions(census, dataset_type)
     pending = _pending(session, census, place, dataset_type)
     values = values or _current_values(session, census, place, dataset_type)
+    found = _prefilled(request, values)
     evidence = list(values["evidence"])
     evidence += [""] * max(1, EVIDENCE_FIELDS - len(evidence))
     context = {
@@ -141,6 +161,9 @@ def _form_page(
         "error": error_text(request, error) if error else None,
         "error_field": str(error).split(":", 1)[0] if error else None,
         "entry_path": workflow.entry_path(census, place, dataset_type),
+        "prefill_url": request.query_params.get("prefill"),
+        "prefilled": {k: a.evidence for k, a in found.answers.items()} if found else {},
+        "prefill_problems": found.problems if found else [],
     }
     status = error_status(error) if error else 200
     return page(request, "census_submit.html", context, status)

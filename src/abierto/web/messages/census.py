@@ -353,4 +353,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "census.error.state": ("Elige confirmar o disputar.", "Choose confirm or dispute."),
     "census.error.empty": ("Escribe algo.", "Write something."),
+    "census.prefill.label": (
+        "Pre-llenar desde una URL de los datos",
+        "Pre-fill from a URL of the data",
+    ),
+    "census.prefill.button": ("Pre-llenar", "Pre-fill"),
+    "census.prefill.help": (
+        "abierto consulta la dirección (este portal, un portal CKAN, un data.json o el archivo) "
+        "y responde lo que puede comprobar; revisa cada respuesta antes de enviar.",
+        "abierto reads the address (this portal, a CKAN portal, a data.json or the file) and "
+        "answers what it can check; review each answer before you submit.",
+    ),
+    "census.prefill.found": ("Comprobado automáticamente", "Checked automatically"),
 }
