@@ -35,6 +35,10 @@ from abierto.query.sql import literal
 from abierto.settings import Settings
 
 STAGE = "staged"
+# Rows per Parquet row group of a release. DuckDB decodes whole row groups, so a page of the
+# data API (a cursor, an offset, the first page) costs one group: 32,768 rows read 4× less
+# than DuckDB's default 122,880 for a file about 5 % larger (bench/README.md, data API).
+ROW_GROUP_ROWS = 32_768
 Progress = Callable[[str], None]
 
 
@@ -351,5 +355,6 @@ def _write_parquet(
     order = f" ORDER BY {ROW_COLUMN}" if ordered else ""
     con.execute(
         f"COPY (SELECT {selects} FROM {TYPED} WHERE NOT __blank{order}) "
-        f"TO {literal(parquet.as_posix())} (FORMAT parquet, COMPRESSION zstd)"
+        f"TO {literal(parquet.as_posix())} "
+        f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
     )

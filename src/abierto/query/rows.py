@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
 FACET_LIMIT = 50
+LAST_ROW = 2**62  # beyond any file's row numbers
 OPERATORS = {
     "eq": "=",
     "ne": "!=",
@@ -388,14 +389,15 @@ def build_sql(
     where = _conditions(query, columns, params)
     fields = output_fields(query, columns)
     keys = _cursor_keys(query, types)
-    if query.cursor:
+    offset = int(query.offset)
+    window = None if where or query.order else _file_window(query, keys, extra_row)
+    if window is not None:  # row n of the file is row n of the answer
+        where.append(f"{ROW} BETWEEN {window[0]} AND {window[1]}")
+        offset = 0
+    elif query.cursor:
         where.append(after_cursor(query.cursor, keys, params.add))
     select = [ident(f["name"]) for f in fields]
     select += [f"{expr} AS {ident(f'__key{n}')}" for n, (expr, _, _) in enumerate(keys)]
-    offset = int(query.offset)
-    if not query.order and not where and offset:  # row n of the file is row n of the answer
-        where.append(f"{ROW} >= {params.add(offset)}")
-        offset = 0
     paging = "" if query.all_rows else f" LIMIT {int(query.limit) + int(extra_row)}"
     paging += f" OFFSET {offset}" if offset else ""
     if not query.order:  # file order: DuckDB keeps it (preserve_insertion_order) and streams
@@ -413,6 +415,24 @@ def build_sql(
     page = f"SELECT {ROW} FROM {SOURCE}{_where(where)}{order}{paging}"
     sql = f"SELECT {', '.join(select)} FROM {SOURCE} WHERE {ROW} IN ({page}){order}"
     return Sql(sql, params.values, fields, keys)
+
+
+def _file_window(
+    query: RowQuery, keys: list[tuple[str, str, bool]], extra_row: bool
+) -> tuple[int, int] | None:
+    """The file rows of an unfiltered page in file order, first and last (inclusive).
+
+    Such a page is a range of row numbers, so it is asked for as one: DuckDB then skips every
+    row group outside it, instead of decoding row groups ahead until the LIMIT is met.
+    """
+    if query.all_rows:
+        return None
+    start = int(query.offset)
+    if query.cursor:
+        [last] = decode_cursor(query.cursor, keys)  # the previous page's last row number
+        start += int(last) + 1
+    start = min(max(start, 0), LAST_ROW)  # literals (pruned better than parameters): bounded
+    return start, min(start + int(query.limit) + int(extra_row) - 1, LAST_ROW)
 
 
 def export_sql(query: RowQuery, columns: list[dict[str, Any]], path: str) -> Sql:

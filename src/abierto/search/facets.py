@@ -59,6 +59,7 @@ def count_facets(
     matching: Select,
     without: Callable[[str], Select | None],
     english: bool = False,
+    size: int = FACET_SIZE,
 ) -> tuple[int, dict[str, list[FacetValue]]]:
     """The total and the facets of the ``matching`` ids; ``without(facet)`` is that query
     without the filter of ``facet``, or None when ``facet`` has no filter."""
@@ -75,16 +76,20 @@ def count_facets(
         if facet:
             counts[facet].append((str(value), int(n)))
     count = next((int(n) for facet, _, n in rows if facet == ""), 0)
-    tops = {name: top_values(session, name, values, english) for name, values in counts.items()}
+    tops = {n: top_values(session, n, values, english, size) for n, values in counts.items()}
     return count, tops
 
 
 def top_values(
-    session: Session, name: str, values: list[tuple[str, int]], english: bool
+    session: Session,
+    name: str,
+    values: list[tuple[str, int]],
+    english: bool,
+    size: int = FACET_SIZE,
 ) -> list[FacetValue]:
-    """The ``FACET_SIZE`` most frequent values, with their public key and label."""
+    """The ``size`` most frequent values, with their public key and label."""
     values.sort(key=lambda item: (-item[1], item[0]))
-    top = values[:FACET_SIZE]
+    top = values[:size]
     names = _labels(session, name, [v for v, _ in top], english)
     return [FacetValue(names[v][0], names[v][1], n) for v, n in top if v in names]
 

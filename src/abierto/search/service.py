@@ -6,10 +6,10 @@ dataset is neither listed nor counted for someone who may not read it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, not_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from abierto.accounts.permissions import Actor, readable_datasets
@@ -33,6 +33,7 @@ __all__ = [
     "FACET_SIZE",
     "PAGE_SIZE",
     "SORTS",
+    "Clause",
     "FacetValue",
     "SearchQuery",
     "SearchResults",
@@ -48,6 +49,18 @@ SORTS = ("relevance", "modified", "name")
 PAGE_SIZE = 20
 
 
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """One more condition on a facet (CKAN's ``fq``): any of ``values``, or none of them.
+
+    Unlike ``filters``, clauses narrow every facet count too, as a filter query does in CKAN.
+    """
+
+    facet: str
+    values: tuple[str, ...]
+    negate: bool = False
+
+
 @dataclass
 class SearchQuery:
     q: str = ""
@@ -57,6 +70,10 @@ class SearchQuery:
     page_size: int = PAGE_SIZE
     offset: int | None = None  # overrides page (the API pages by offset)
     lang: str = "es"  # of the facet labels
+    clauses: tuple[Clause, ...] = ()
+    private: bool = True  # the private datasets the actor may read
+    drafts: bool = True  # the drafts the actor may read
+    facet_size: int = FACET_SIZE
 
 
 @dataclass
@@ -71,6 +88,21 @@ class SearchResults:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.page_size))
+
+
+def _visibility(actor: Actor, request: SearchQuery) -> ColumnElement[bool]:
+    """The read rule, less the private datasets or drafts the request leaves out."""
+    conditions = [readable_datasets(actor)]
+    if not request.private:
+        conditions.append(Dataset.private.is_(False))
+    if not request.drafts:
+        conditions.append(Dataset.state == "published")
+    return and_(*conditions)
+
+
+def _clause(clause: Clause) -> ColumnElement[bool]:
+    condition = _condition(clause.facet, list(clause.values))
+    return not_(condition) if clause.negate else condition
 
 
 def _condition(facet: str, values: list[str]) -> ColumnElement[bool]:
@@ -102,7 +134,7 @@ class _Matching:
     """The ids (and rank, with words) of readable datasets matching the words and filters."""
 
     def __init__(self, session: Session, actor: Actor, request: SearchQuery) -> None:
-        self.visible = readable_datasets(actor)
+        self.visible = and_(_visibility(actor, request), *map(_clause, request.clauses))
         self.filters = {
             f: _condition(f, values)
             for f, values in request.filters.items()
@@ -181,6 +213,10 @@ def _key(request: SearchQuery, actor: Actor, generation: tuple[str, int]) -> Has
         offset,
         request.page_size,
         request.lang,
+        request.clauses,
+        request.private,
+        request.drafts,
+        request.facet_size,
     )
 
 
@@ -189,7 +225,11 @@ def _compute(
 ) -> tuple[cache.CachedResult, list[Dataset]]:
     matching = _Matching(session, actor, request)
     total, facets = count_facets(
-        session, matching.query(), matching.without, english=request.lang == "en"
+        session,
+        matching.query(),
+        matching.without,
+        english=request.lang == "en",
+        size=request.facet_size,
     )
     items = _page(session, matching, request) if total else []
     return cache.CachedResult(total, facets, [d.id for d in items]), items
@@ -200,7 +240,12 @@ def _compute_in_memory(
 ) -> cache.CachedResult:
     """The same answer as ``_compute``, from the generation's snapshot (see search.snapshot)."""
     snap = snapshot(session, generation)
-    mask = snap.visible(session, actor, cache.actor_key(actor)).copy()
+    visible = _visibility(actor, request)
+    key = (cache.actor_key(actor), request.private, request.drafts)
+    mask = snap.visible(session, visible, key).copy()
+    for clause in request.clauses:
+        found = snap.filter_mask(clause.facet, _public(clause.facet, clause.values))
+        mask &= ~found if clause.negate else found
     words = terms(request.q)
     match = None
     if words:
@@ -208,7 +253,7 @@ def _compute_in_memory(
         match = snap.match(tuple(words), run)
         mask &= snap.mask_of(match.positions)
     filters = {
-        f: snap.filter_mask(f, [v.upper() for v in values] if f == "format" else values)
+        f: snap.filter_mask(f, _public(f, values))
         for f, values in request.filters.items()
         if f in FACETS and values
     }
@@ -223,13 +268,18 @@ def _compute_in_memory(
             for other, own in filters.items():
                 if other != name:
                     counted &= own
-        facets[name] = top_values(session, name, snap.counts(name, counted), request.lang == "en")
+        counts = snap.counts(name, counted)
+        facets[name] = top_values(session, name, counts, request.lang == "en", request.facet_size)
     offset = request.offset
     if offset is None:
         offset = (max(1, request.page) - 1) * request.page_size
     sort = request.sort if request.sort in SORTS else "modified"
     page = snap.ordered(chosen, sort, match)[offset : offset + request.page_size]
     return cache.CachedResult(int(chosen.sum()), facets, [snap.ids[n] for n in page])
+
+
+def _public(facet: str, values: Sequence[str]) -> list[str]:
+    return [v.upper() for v in values] if facet == "format" else list(values)
 
 
 def _text_matcher(session: Session, words: list[str]) -> Callable[[], list[tuple[str, float]]]:

@@ -20,10 +20,9 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from abierto.accounts.permissions import Actor, readable_datasets
 from abierto.catalog.models import Dataset, Organization, Tag, Theme, dataset_tag, dataset_theme
 from abierto.search.models import DatasetFormat
 
@@ -128,14 +127,16 @@ class Snapshot:
         mask[np.asarray(positions, dtype=np.int64)] = True
         return mask
 
-    def visible(self, session: Session, actor: Actor, actor_key: Hashable) -> np.ndarray:
-        """Who may read what, from the one permission rule, once per actor."""
+    def visible(
+        self, session: Session, condition: ColumnElement[bool], key: Hashable
+    ) -> np.ndarray:
+        """Who may read what (``condition``: the one permission rule), once per ``key``."""
 
         def make() -> np.ndarray:
-            ids = session.scalars(select(Dataset.id).where(readable_datasets(actor)))
+            ids = session.scalars(select(Dataset.id).where(condition))
             return self.mask_of([self.position[i] for i in ids if i in self.position])
 
-        return self._visible.get_or_make(actor_key, make)  # type: ignore[return-value]
+        return self._visible.get_or_make(key, make)  # type: ignore[return-value]
 
     def match(self, words: tuple[str, ...], run: Callable[[], list[tuple[str, float]]]) -> Match:
         """The datasets the words match, with their rank (``run`` asks the text index)."""

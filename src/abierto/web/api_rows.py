@@ -46,6 +46,14 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     408: {"description": "The query took longer than the time limit"},
     503: {"description": "Too many queries at once; retry after `Retry-After` seconds"},
 }
+# ``format=`` (or the extension) picks any of these for the rows endpoints.
+ROWS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The rows, as JSON or as the file format asked for",
+        "content": {spec.media_type.split(";")[0]: {} for spec in FORMATS.values()},
+    },
+    **ERRORS,
+}
 GRAMMAR = (
     "Filters: `col=value`, `col__gt|gte|lt|lte|ne|in|contains|startswith|isnull=…`; `q` "
     "(accent-insensitive text search); `select=a,b`; `order=-a,b`; `limit` (≤ 10,000 for "
@@ -263,7 +271,7 @@ COLUMNS = Query(..., description="Comma-separated column names")
     "/datasets/{slug}/resources/{name}/rows",
     summary="Rows of the latest release of a table",
     description=GRAMMAR,
-    responses=ERRORS,
+    responses=ROWS_RESPONSES,
 )
 def latest_rows(
     slug: str,
@@ -280,7 +288,7 @@ def latest_rows(
     "/datasets/{slug}/resources/{name}/rows.{ext}",
     summary="Rows of the latest release of a table, as a file",
     description=GRAMMAR,
-    responses=ERRORS,
+    responses=ROWS_RESPONSES,
 )
 def latest_rows_file(
     slug: str,
@@ -298,7 +306,7 @@ def latest_rows_file(
     "/releases/{release_id}/rows",
     summary="Rows of one release of a table",
     description=GRAMMAR,
-    responses=ERRORS,
+    responses=ROWS_RESPONSES,
 )
 def release_rows(
     release_id: str, request: Request, session: SessionDep, context: ContextDep, actor: ActorDep
@@ -310,7 +318,7 @@ def release_rows(
     "/releases/{release_id}/rows.{ext}",
     summary="Rows of one release of a table, as a file",
     description=GRAMMAR,
-    responses=ERRORS,
+    responses=ROWS_RESPONSES,
 )
 def release_rows_file(
     release_id: str,

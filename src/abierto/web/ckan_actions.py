@@ -18,17 +18,23 @@ from abierto.catalog.models import (
     dataset_tag,
     dataset_theme,
 )
-from abierto.interop import ckan
+from abierto.interop import ckan, ckan_search
+from abierto.search.facets import FacetValue
+from abierto.search.service import SearchQuery, search
 from abierto.web.ckan_api import (
     ActionContext,
     NotFound,
+    SearchError,
     action,
     as_bool,
     as_int,
+    as_json,
     require,
 )
 
 MAX_LIST = 1000
+ROWS_MAX = 1000  # CKAN's ckan.search.rows_max: larger ``rows`` are cut to it
+FACET_LIMIT = 50  # CKAN's search.facets.limit
 
 
 def _full_dataset() -> Select:
@@ -229,3 +235,74 @@ def tag_list(ctx: ActionContext, data: dict[str, Any]) -> list[Any]:
 @action
 def license_list(ctx: ActionContext, data: dict[str, Any]) -> list[dict[str, Any]]:
     return ckan.license_dicts()
+
+
+@action
+def package_search(ctx: ActionContext, data: dict[str, Any]) -> dict[str, Any]:
+    """CKAN's dataset search (q, fq, facet.field, rows, start, sort, include_private/drafts),
+    answered by abierto's search service; see ``interop.ckan_search`` for the syntax read."""
+    sort = str(data.get("sort") or ckan_search.DEFAULT_SORT)
+    try:
+        query = ckan_search.parse(str(data.get("q") or ""), *_filters(data))
+        order = ckan_search.parse_sort(sort)
+        fields = _facet_fields(data)
+    except ckan_search.CkanQueryError as exc:
+        raise SearchError(f"Search Query is invalid: {exc}") from None
+    rows = as_int(data, "rows", 10, high=ROWS_MAX)
+    limit = as_int(data, "facet.limit", FACET_LIMIT, low=-1, high=10**6)
+    request = SearchQuery(
+        q=query.text,
+        sort=order,
+        page_size=rows,
+        offset=as_int(data, "start", 0, high=10**9),
+        lang=ctx.lang,
+        clauses=tuple(query.clauses),
+        private=as_bool(data, "include_private"),
+        drafts=as_bool(data, "include_drafts"),
+        facet_size=10**6 if limit < 0 else limit,
+    )
+    if query.empty:
+        return _search_result(ctx, sort, 0, [], {f: [] for f in fields})
+    found = search(ctx.session, ctx.actor, request)
+    facets = {f: found.facets.get(facet, []) for f, facet in fields.items()}
+    return _search_result(ctx, sort, found.total, [d.id for d in found.items], facets)
+
+
+def _filters(data: dict[str, Any]) -> list[str]:
+    """``fq`` and ``fq_list`` (CKAN 2.9+: several filter queries, all must hold)."""
+    extra = as_json(data, "fq_list", [])
+    if not isinstance(extra, list):
+        raise ckan_search.CkanQueryError("fq_list must be a list of filter queries")
+    return [str(data.get("fq") or ""), *map(str, extra)]
+
+
+def _facet_fields(data: dict[str, Any]) -> dict[str, str]:
+    if not as_bool(data, "facet", True):
+        return {}
+    return ckan_search.facet_fields(as_json(data, "facet.field", []))
+
+
+def _search_result(
+    ctx: ActionContext,
+    sort: str,
+    count: int,
+    ids: list[str],
+    facets: dict[str, list[FacetValue]],
+) -> dict[str, Any]:
+    loaded = {d.id: d for d in ctx.session.scalars(_full_dataset().where(Dataset.id.in_(ids)))}
+    results = [ckan.package_dict(ctx.base_url, loaded[i], ctx.lang) for i in ids if i in loaded]
+    return {
+        "count": count,
+        "results": results,
+        "facets": {f: {v.value: v.count for v in values} for f, values in facets.items()},
+        "search_facets": {
+            f: {
+                "title": f,
+                "items": [
+                    {"name": v.value, "display_name": v.label, "count": v.count} for v in values
+                ],
+            }
+            for f, values in facets.items()
+        },
+        "sort": sort,
+    }

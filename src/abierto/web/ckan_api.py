@@ -64,7 +64,7 @@ class ValidationError(CkanError):
 
 
 class SearchError(CkanError):
-    status = 409
+    status = 400  # as CKAN answers a query it cannot parse
     kind = "Search Query Error"
 
 

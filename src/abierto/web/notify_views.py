@@ -36,7 +36,11 @@ def notification_json(request: Request, item: Notification) -> dict[str, Any]:
     }
 
 
-@router.get("/api/v1/notifications", tags=["notifications"])
+@router.get(
+    "/api/v1/notifications",
+    tags=["notifications"],
+    responses={401: {"description": "Not logged in"}},
+)
 def list_notifications(
     request: Request, actor: UserDep, session: SessionDep, limit: int = FEED_SIZE
 ) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, contains_eager, defer, joinedload, selectinload
 
 from abierto.accounts.permissions import Actor, readable_datasets
 from abierto.catalog.models import Dataset, Release, Resource
@@ -113,17 +113,33 @@ def get_release(session: Session, actor: Actor, release_id: str) -> ResourceRele
 def find_release(
     session: Session, actor: Actor, slug: str, resource_name: str, number: int | None = None
 ) -> ResourceRelease | None:
-    """Release ``number`` (the latest when None) of a resource of a visible dataset."""
-    dataset = get_dataset(session, actor, slug)
-    if dataset is None:
+    """Release ``number`` (the latest when None) of a resource of a visible dataset.
+
+    One row, without the release's report, profile and other large JSON documents (loaded
+    only if read): every data-API request and download starts here.
+    """
+    query = (
+        select(Release)
+        .join(Release.resource)
+        .join(Resource.dataset)
+        .where(Dataset.slug == slug, Resource.name == resource_name, readable_datasets(actor))
+        .options(
+            defer(Release.profile),
+            defer(Release.report),
+            defer(Release.diff),
+            defer(Release.detected),
+            defer(Release.notes),
+            contains_eager(Release.resource).contains_eager(Resource.dataset),
+        )
+        .order_by(Release.number.desc())
+        .limit(1)
+    )
+    if number is not None:
+        query = query.where(Release.number == number)
+    release = session.scalar(query)
+    if release is None:
         return None
-    resource = next((r for r in dataset.resources if r.name == resource_name), None)
-    if resource is None or not resource.releases:
-        return None
-    if number is None:
-        return ResourceRelease(dataset, resource, resource.releases[-1])
-    release = next((r for r in resource.releases if r.number == number), None)
-    return None if release is None else ResourceRelease(dataset, resource, release)
+    return ResourceRelease(release.resource.dataset, release.resource, release)
 
 
 def latest(resource: Resource) -> Release | None:
