@@ -7,6 +7,7 @@ sorts and pages, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import itertools
 from pathlib import Path
@@ -17,12 +18,13 @@ from sqlalchemy import select
 from abierto.accounts.permissions import Actor
 from abierto.app_context import AppContext
 from abierto.catalog.models import Dataset, Organization
+from abierto.quality.services import score_catalog
 from abierto.search import cache, snapshot
 from abierto.search.service import SearchQuery, _compute, _compute_in_memory
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "search_catalog.py"
 WORDS = ["", "presupuesto", "contratos zapopan", "escuelas", "dat", "calidad del aire", "zzz"]
-SORTS = ["relevance", "modified", "name"]
+SORTS = ["relevance", "modified", "name", "quality"]
 
 
 def _generator():  # type: ignore[no-untyped-def]
@@ -37,6 +39,8 @@ def _generator():  # type: ignore[no-untyped-def]
 def generated(context: AppContext) -> AppContext:
     with context.db.session() as session:
         _generator().build_catalog(session, 400, seed=11)
+        session.commit()
+        score_catalog(session, dt.datetime(2026, 11, 23))  # the quality facet and sort
         session.commit()
     return context
 
@@ -66,6 +70,7 @@ def _filters(context: AppContext) -> list[dict[str, list[str]]]:
         {"organization": [org]},
         {"theme": ["salud", "educacion"], "tag": ["presupuesto"]},
         {"frequency": ["annual"], "organization": ["no-existe"]},
+        {"quality": ["high", "medium"], "format": ["CSV"]},
     ]
 
 
@@ -89,3 +94,7 @@ def test_snapshot_and_sql_agree(generated: AppContext) -> None:
             assert got.ids == expected.ids, context
             checked += expected.total
     assert checked > 1000  # the combinations did find datasets
+    with generated.db.session() as session:
+        found = _compute_in_memory(session, Actor(), SearchQuery(), cache.generation(session))
+        bands = {f.value: f.count for f in found.facets["quality"]}
+        assert sum(bands.values()) == found.total and set(bands) <= {"high", "medium", "low"}

@@ -25,3 +25,15 @@ class QualityScore(Base):
     breakdown: Mapped[dict[str, Any]]  # family → 0–100
     checks: Mapped[list[Any]]  # [{"id", "family", "passed", "value", "evidence"}]
     computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CurrentQuality(Base):
+    """Each dataset's latest score, one row per dataset: what search facets and sorts read."""
+
+    __tablename__ = "quality_current"
+
+    dataset_id: Mapped[str] = mapped_column(
+        ForeignKey("dataset.id", ondelete="CASCADE"), primary_key=True
+    )
+    score: Mapped[float] = mapped_column(index=True)
+    computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -21,8 +21,9 @@ from abierto.catalog.models import dataset_theme as theme_link
 from abierto.quality import checks as quality_checks
 from abierto.quality.checks import Check, Facts
 from abierto.quality.freshness import assess_freshness
-from abierto.quality.models import QualityScore
+from abierto.quality.models import CurrentQuality, QualityScore
 from abierto.quality.scoring import breakdown, score
+from abierto.search import cache as search_cache
 
 BATCH = 2_000
 
@@ -159,6 +160,10 @@ def record(session: Session, assessments: Sequence[Assessment], now: dt.datetime
             select(QualityScore).where(QualityScore.day == day, QualityScore.dataset_id.in_(ids))
         )
     }
+    current = {
+        c.dataset_id: c
+        for c in session.scalars(select(CurrentQuality).where(CurrentQuality.dataset_id.in_(ids)))
+    }
     for a in assessments:
         row = existing.get(a.dataset_id) or QualityScore(dataset_id=a.dataset_id, day=day)
         row.score = a.score
@@ -166,7 +171,12 @@ def record(session: Session, assessments: Sequence[Assessment], now: dt.datetime
         row.checks = [check_json(c, "es") for c in a.checks]
         row.computed_at = now
         session.add(row)
+        latest = current.get(a.dataset_id) or CurrentQuality(dataset_id=a.dataset_id)
+        latest.score = a.score
+        latest.computed_at = now
+        session.add(latest)
     session.flush()
+    search_cache.bump(session)  # the quality facet and sort read the current scores
 
 
 def check_json(check: Check, lang: str) -> dict[str, Any]:

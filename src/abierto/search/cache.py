@@ -77,3 +77,8 @@ def put(key: Hashable, result: CachedResult) -> None:
 def clear() -> None:
     with _lock:
         _entries.clear()
+
+
+def bump(session: Session) -> None:
+    """Mark every cached result stale, for a change the triggers do not watch (scores)."""
+    session.execute(text("UPDATE search_generation SET value = value + 1 WHERE id = 1"))

@@ -11,14 +11,32 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import CTE, Select, func, literal, select
+from sqlalchemy import CTE, ColumnElement, Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from abierto.catalog.models import Dataset, Organization, Tag, Theme, dataset_tag, dataset_theme
 from abierto.catalog.vocab import FREQUENCIES, LICENSES
+from abierto.quality.models import CurrentQuality
 from abierto.search.models import DatasetFormat
 
-FACETS = ("organization", "theme", "tag", "format", "license", "frequency")
+FACETS = ("organization", "theme", "tag", "format", "license", "frequency", "quality")
+# Quality score bands (quality.scoring): the facet's values and their labels.
+QUALITY_BANDS = {
+    "high": ("Alta (80–100)", "High (80–100)"),
+    "medium": ("Media (50–79)", "Medium (50–79)"),
+    "low": ("Baja (0–49)", "Low (0–49)"),
+}
+
+
+def quality_band(score: float) -> str:
+    return "high" if score >= 80 else "medium" if score >= 50 else "low"
+
+
+def quality_band_sql() -> ColumnElement[str]:
+    score = CurrentQuality.score
+    return case((score >= 80, "high"), (score >= 50, "medium"), else_="low")
+
+
 FACET_SIZE = 20
 
 
@@ -42,6 +60,7 @@ def _group(name: str, matching: CTE) -> Select:
         "theme": (dataset_theme.c.dataset_id, dataset_theme.c.theme_id),
         "tag": (dataset_tag.c.dataset_id, dataset_tag.c.tag_id),
         "format": (DatasetFormat.dataset_id, DatasetFormat.format),
+        "quality": (CurrentQuality.dataset_id, quality_band_sql()),
     }[name]
     # Grouping by an expression, not the bare column, stops SQLite from walking a whole table
     # in value order (to skip the sort) and probing the matching ids row by row.
@@ -121,4 +140,6 @@ def _labels(
         return {v: (v, LICENSES[v].title if v in LICENSES else v) for v in values}
     if name == "frequency":
         return {v: (v, FREQUENCIES[v][english] if v in FREQUENCIES else v) for v in values}
+    if name == "quality":
+        return {v: (v, QUALITY_BANDS[v][english]) for v in values if v in QUALITY_BANDS}
     return {v: (v, v) for v in values}

@@ -14,8 +14,16 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from abierto.accounts.permissions import Actor, readable_datasets
 from abierto.catalog.models import Dataset, Organization, Tag, Theme, dataset_tag, dataset_theme
+from abierto.quality.models import CurrentQuality
 from abierto.search import cache
-from abierto.search.facets import FACET_SIZE, FACETS, FacetValue, count_facets, top_values
+from abierto.search.facets import (
+    FACET_SIZE,
+    FACETS,
+    FacetValue,
+    count_facets,
+    quality_band_sql,
+    top_values,
+)
 from abierto.search.indexing import (
     backend_for,
     dataset_formats,
@@ -45,7 +53,7 @@ __all__ = [
     "search",
 ]
 
-SORTS = ("relevance", "modified", "name")
+SORTS = ("relevance", "modified", "name", "quality")
 PAGE_SIZE = 20
 
 
@@ -127,6 +135,9 @@ def _condition(facet: str, values: list[str]) -> ColumnElement[bool]:
         )
     if facet == "license":
         return Dataset.license_id.in_(values)
+    if facet == "quality":
+        banded = select(CurrentQuality.dataset_id).where(quality_band_sql().in_(values))
+        return Dataset.id.in_(banded)
     return Dataset.frequency.in_(values)
 
 
@@ -166,6 +177,10 @@ def _page(session: Session, matching: _Matching, request: SearchQuery) -> list[D
     )
     if request.sort == "name":
         query = query.order_by(func.lower(Dataset.title), Dataset.slug)
+    elif request.sort == "quality":
+        query = query.outerjoin(CurrentQuality, CurrentQuality.dataset_id == Dataset.id)
+        score = func.coalesce(CurrentQuality.score, -1.0)
+        query = query.order_by(score.desc(), Dataset.modified_at.desc(), Dataset.slug)
     elif request.sort == "relevance" and matching.found is not None:
         query = query.order_by(ids.c.rank.desc(), Dataset.modified_at.desc(), Dataset.slug)
     else:

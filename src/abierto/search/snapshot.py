@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from abierto.catalog.models import Dataset, Organization, Tag, Theme, dataset_tag, dataset_theme
+from abierto.search.facets import quality_band
 from abierto.search.models import DatasetFormat
 
 Generation = tuple[str, int]
@@ -95,6 +96,13 @@ class Snapshot:
             values = self._encode(name, list(values_of))
             known = owners >= 0  # a pair inserted after the dataset rows were read
             self.pairs[name] = (owners[known], values[known])
+        cursor.execute("SELECT dataset_id, score FROM quality_current")
+        self.score = np.full(self.size, -1.0)  # unscored datasets sort last
+        for dataset_id, value in cursor.fetchall():
+            if dataset_id in self.position:
+                self.score[self.position[dataset_id]] = value
+        bands = [quality_band(v) if v >= 0 else None for v in self.score.tolist()]
+        self.single["quality"] = self._encode("quality", bands)
         cursor.close()
         by_modified = sorted(range(self.size), key=[r[1] for r in rows].__getitem__)
         by_modified.sort(key=[r[3] for r in rows].__getitem__, reverse=True)  # stable: slug ties
@@ -155,14 +163,14 @@ class Snapshot:
         wanted = [self.public_keys[facet].get(v, v) for v in public_values]
         codes = self.codes.get(facet, {})
         selected = np.array([codes[v] for v in wanted if v in codes], dtype=np.int64)
-        if facet in SINGLE:
+        if facet in self.single:
             return np.isin(self.single[facet], selected)
         owners, values = self.pairs[facet]
         return self.mask_of(owners[np.isin(values, selected)])
 
     def counts(self, facet: str, mask: np.ndarray) -> list[tuple[str, int]]:
         """(raw value, count) of one facet over the datasets in ``mask``."""
-        if facet in SINGLE:
+        if facet in self.single:
             codes = self.single[facet][mask]
             codes = codes[codes >= 0]
         else:
@@ -178,6 +186,9 @@ class Snapshot:
             chosen = np.flatnonzero(mask)
             order = np.lexsort((self.modified_rank[chosen], -match.rank[chosen]))
             return chosen[order]
+        if sort == "quality":
+            chosen = np.flatnonzero(mask)
+            return chosen[np.lexsort((self.modified_rank[chosen], -self.score[chosen]))]
         order = self.by_name if sort == "name" else self.by_modified
         return order[mask[order]]
 
@@ -191,6 +202,7 @@ def _public_keys(session: Session) -> dict[str, dict[str, str]]:
         "format": {},
         "license": {},
         "frequency": {},
+        "quality": {},
     }
 
 

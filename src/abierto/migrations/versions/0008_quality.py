@@ -45,9 +45,25 @@ def upgrade() -> None:
             batch_op.f("ix_quality_score_dataset_id"), ["dataset_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_quality_score_day"), ["day"], unique=False)
+    op.create_table(
+        "quality_current",
+        sa.Column("dataset_id", sa.String(length=32), nullable=False),
+        sa.Column("score", sa.Double(), nullable=False),
+        sa.Column("computed_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"],
+            ["dataset.id"],
+            name=op.f("fk_quality_current_dataset_id_dataset"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("dataset_id", name=op.f("pk_quality_current")),
+    )
+    with op.batch_alter_table("quality_current", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_quality_current_score"), ["score"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table("quality_current")
     with op.batch_alter_table("quality_score", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_quality_score_day"))
         batch_op.drop_index(batch_op.f("ix_quality_score_dataset_id"))

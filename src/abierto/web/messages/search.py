@@ -14,6 +14,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "search.sort.relevance": ("Relevancia", "Relevance"),
     "search.sort.modified": ("Actualizados recientemente", "Recently updated"),
     "search.sort.name": ("Nombre", "Name"),
+    "search.sort.quality": ("Mejor calidad", "Best quality"),
     "search.apply": ("Aplicar", "Apply"),
     "search.filters": ("Filtros", "Filters"),
     "search.clear": ("Quitar filtros", "Clear filters"),
@@ -27,4 +28,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "facet.format": ("Formato", "Format"),
     "facet.license": ("Licencia", "Licence"),
     "facet.frequency": ("Frecuencia de actualización", "Update frequency"),
+    "facet.quality": ("Calidad", "Quality"),
 }
