@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     staged_upload_hours: float = 24
     fetch_timeout_s: float = 120
     fetch_allow_private: bool = False
+    # Web publishing: files larger than this (MB) are inspected and published by jobs.
+    background_publish_mb: float = 20
     secret_key: str = "change-me"
     # Requests per client (API token, else IP address) on the API, downloads and pages,
     # in the `limits` notation ("1200/minute"); empty turns limiting off. The counters live

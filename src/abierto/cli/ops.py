@@ -38,7 +38,10 @@ def gc(
     database, store = _open(settings)
     try:
         with database.session() as session:
-            report = collect(session, store, settings.scratch_dir, grace_hours, dry_run)
+            staged = settings.staged_upload_hours
+            report = collect(
+                session, store, settings.scratch_dir, grace_hours, dry_run, staged_hours=staged
+            )
     finally:
         database.dispose()
     verb = "would remove" if dry_run else "removed"

@@ -6,6 +6,10 @@ releases record) and ``meta.json`` (who staged it, for which organization and da
 size and SHA-256). Nothing in the catalog changes until the publish step; an abandoned
 upload is only a folder, deleted once older than ``settings.staged_upload_hours``.
 
+The finished file is also put in the blob store under ``uploads/<sha256>`` (``share``), so
+that a worker on another machine can publish it in the background; ``abierto gc`` keeps
+those blobs while an upload or an unfinished job may need them (``ops/gc.py``).
+
 Files come from the browser (written chunk by chunk while the request streams in) or from
 an http(s) URL (fetched with httpx, streamed, with size and time limits). URLs whose host
 resolves to a private, loopback or link-local address are refused unless
@@ -36,8 +40,10 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from abierto.settings import Settings
+from abierto.storage import BlobStore
 
 UPLOADS = "uploads"
+BLOB_PREFIX = "uploads/"
 META = "meta.json"
 UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 MAX_REDIRECTS = 5
@@ -91,6 +97,43 @@ class StagedUpload:
     def cache_path(self, name: str) -> Path:
         """A file for derived data (the inspect report) that dies with the upload."""
         return self.folder / f"{name}.json"
+
+    def read_cache(self, name: str) -> Any | None:
+        """Derived data kept by ``write_cache``; None if there is none (yet)."""
+        try:
+            return json.loads(self.cache_path(name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def write_cache(self, name: str, data: Any) -> None:
+        """Keep ``data`` as JSON next to the upload, whole or not at all."""
+        cache = self.cache_path(name)
+        temporary = cache.with_suffix(f".{secrets.token_hex(4)}.tmp")
+        temporary.write_text(json.dumps(data, default=str), encoding="utf-8")
+        temporary.replace(cache)
+
+    @property
+    def blob_key(self) -> str:
+        return blob_key(self.sha256)
+
+
+def blob_key(sha256: str) -> str:
+    """Key of a staged file in the blob store: content-addressed, like release files."""
+    return f"{BLOB_PREFIX}{sha256}"
+
+
+def share(store: BlobStore, upload: StagedUpload) -> None:
+    """Put the staged file in the blob store, readable by any process on any machine.
+
+    Identical bytes staged before keep their one blob, whose time is refreshed, so that
+    ``abierto gc`` counts its age from now. If the store refuses, the upload is discarded:
+    a staged upload no worker could read would fail later, and less clearly.
+    """
+    try:
+        store.put_file(upload.path, upload.blob_key)
+    except BaseException:
+        discard(upload)
+        raise
 
 
 def uploads_dir(settings: Settings) -> Path:

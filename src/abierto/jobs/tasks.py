@@ -1,13 +1,15 @@
-"""The built-in job handlers."""
+"""The built-in job handlers.
+
+Importing ``abierto.ingest.tasks`` registers ``publish.web``, the browser's background
+publish (a staged upload with its metadata, as its editor).
+"""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from abierto.ingest.publish import PublishRequest, publish
+from abierto.ingest.tasks import local_copy, summary
 from abierto.jobs.registry import handler
 
 if TYPE_CHECKING:
@@ -22,12 +24,7 @@ def publish_upload(context: AppContext, payload: dict[str, Any]) -> dict[str, An
     the extension); a crash leaves nothing but scratch files, and a rerun after a crash finds
     either no release (publishes) or the release it made (the source hash matches: no-op).
     """
-    source = context.store.local_path(payload["blob_key"])
-    settings = context.settings
-    settings.scratch_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="job-", dir=settings.scratch_dir) as tmp:
-        local = Path(tmp) / Path(payload["source_name"]).name
-        shutil.copyfile(source, local)
+    with local_copy(context, payload["blob_key"], payload["source_name"]) as local:
         request = PublishRequest(
             path=local,
             organization=payload["organization"],
@@ -36,13 +33,4 @@ def publish_upload(context: AppContext, payload: dict[str, Any]) -> dict[str, An
             renames=dict(payload.get("renames") or {}),
         )
         with context.db.session() as session:
-            result = publish(session, settings, context.store, request)
-            summary = result.to_dict()
-    return {
-        "dataset": summary["dataset"],
-        "unchanged": summary["unchanged"],
-        "releases": [
-            {k: r[k] for k in ("id", "resource", "number", "row_count")}
-            for r in summary["releases"]
-        ],
-    }
+            return summary(publish(session, context.settings, context.store, request))

@@ -8,12 +8,14 @@
 4. ``POST /publish/{id}``: publish and apply the metadata in one transaction.
 
 Nothing in the catalog changes before step 4 succeeds; the staged upload is deleted after
-it, and abandoned ones expire (``ingest.staging``). Publishing is synchronous for now.
+it, and abandoned ones expire (``ingest.staging``). A small file is published inside the
+request; one over ``settings.background_publish_mb`` is inspected (step 2) and published
+(step 4) by background jobs, whose progress the browser follows (``web.publish_jobs``).
+Both paths run the same ``ingest.tasks`` functions.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -28,23 +30,19 @@ from starlette.datastructures import FormData
 
 from abierto.accounts.permissions import Action, Actor, can
 from abierto.app_context import AppContext
-from abierto.catalog import activity
 from abierto.catalog.editing import (
     EditError,
     Metadata,
-    apply_metadata,
-    free_slug,
     metadata_of,
     read_metadata,
 )
 from abierto.catalog.models import Dataset, Organization
-from abierto.catalog.services import dataset_by_slug, latest_release
+from abierto.catalog.services import dataset_by_slug
 from abierto.ingest import staging
-from abierto.ingest.diff import schema_diff
 from abierto.ingest.errors import UnreadableFileError
-from abierto.ingest.pipeline import inspect_file
-from abierto.ingest.publish import PublishRequest, PublishResult, publish
 from abierto.ingest.staging import MultipartUpload, StagedUpload, StagingError, Target
+from abierto.ingest.tasks import PublishRefused, inspect_upload, publish_to_target
+from abierto.web import publish_jobs
 from abierto.web.auth import ActorDep, CsrfDep, csrf_protect, get_login
 from abierto.web.deps import ContextDep, get_context
 from abierto.web.edit_views import (
@@ -60,6 +58,8 @@ from abierto.web.templating import render
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
+# The status page of background publishes, ahead of the ``/publish/{upload_id}/…`` routes.
+router.include_router(publish_jobs.router)
 LISTED_ERRORS = 20
 
 
@@ -232,10 +232,13 @@ def _stage(
     assert actor.user_id is not None
     staging.expire(context.settings)
     if receiver is not None:
-        return receiver.finish(actor.user_id, target)
-    if url.strip():
-        return staging.fetch(context.settings, url, actor.user_id, target)
-    raise StagingError("publish.error.no_file")
+        upload = receiver.finish(actor.user_id, target)
+    elif url.strip():
+        upload = staging.fetch(context.settings, url, actor.user_id, target)
+    else:
+        raise StagingError("publish.error.no_file")
+    staging.share(context.store, upload)  # readable by a worker on any machine
+    return upload
 
 
 # -- step 2: the inspect report ---------------------------------------------------------
@@ -253,55 +256,34 @@ def _staged(request: Request, context: AppContext, actor: Actor, upload_id: str)
 def report(request: Request, upload_id: str, actor: ActorDep, context: ContextDep) -> Response:
     upload = _staged(request, context, actor, upload_id)
     inspection = inspect_staged(context, upload)
-    page = {"upload": upload, "inspection": inspection, "listed_errors": LISTED_ERRORS}
-    status = 200 if inspection.get("error") is None else 422
+    if inspection is not None and request.headers.get("HX-Request"):
+        # htmx polled the "analysing…" block: the report is ready, show the whole page.
+        return Response(headers={"HX-Refresh": "true"})
+    page = {
+        "upload": upload,
+        "inspection": inspection,
+        "listed_errors": LISTED_ERRORS,
+        "refresh": publish_jobs.REFRESH_SECONDS,
+    }
+    status = 200 if inspection is None or inspection.get("error") is None else 422
     return render(request, "publish_report.html", page, status_code=status)
 
 
-def inspect_staged(context: AppContext, upload: StagedUpload) -> dict[str, Any]:
-    """The inspect report of a staged file, computed once and kept next to it."""
-    cache = upload.cache_path("inspect")
-    if cache.is_file():
-        return json.loads(cache.read_text(encoding="utf-8"))
-    try:
-        tables = inspect_file(upload.path, context.settings)
-        with context.db.session() as session:
-            result: dict[str, Any] = {"tables": _table_views(session, upload, tables)}
-    except UnreadableFileError as exc:
-        result = {"error": {"message": exc.message, "hint": exc.hint}}
-    except (duckdb.Error, OSError, ValueError) as exc:
-        log.exception("cannot inspect staged upload %s", upload.id)
-        result = {"error": {"message": f"{type(exc).__name__}", "hint": None}}
-    temporary = cache.with_suffix(".tmp")
-    temporary.write_text(json.dumps(result, default=str), encoding="utf-8")
-    temporary.replace(cache)
+def inspect_staged(context: AppContext, upload: StagedUpload) -> dict[str, Any] | None:
+    """The inspect report of a staged file, computed once and kept next to it.
+
+    A big file is inspected by a background job: None until the job has finished.
+    """
+    cached = upload.read_cache("inspect")
+    if cached is not None:
+        return cached
+    if publish_jobs.in_background(context, upload):
+        result = publish_jobs.inspection(context, upload)
+    else:
+        result = inspect_upload(context, upload.path, upload.target.dataset_slug)
+    if result is not None:
+        upload.write_cache("inspect", result)
     return result
-
-
-def _table_views(session: Session, upload: StagedUpload, tables: list) -> list[dict[str, Any]]:
-    dataset = dataset_by_slug(session, upload.target.dataset_slug or "")
-    views = []
-    for table in tables:
-        view = table.to_dict()
-        view["resource"] = "data" if len(tables) == 1 else table.name
-        view["diff"] = _diff(session, dataset, view["resource"], view["columns"])
-        views.append(view)
-    return views
-
-
-def _diff(
-    session: Session, dataset: Dataset | None, resource_name: str, columns: list[dict[str, Any]]
-) -> dict[str, Any] | None:
-    resource = (
-        next((r for r in dataset.resources if r.name == resource_name), None) if dataset else None
-    )
-    previous = latest_release(session, resource) if resource else None
-    if previous is None:
-        return None
-    old = [{**c, "profile": previous.profile.get(c["name"], {})} for c in previous.columns]
-    diff = schema_diff(old, columns)
-    diff["previous"] = previous.number
-    return diff
 
 
 def suggested_renames(inspection: dict[str, Any]) -> dict[str, str]:
@@ -329,7 +311,7 @@ def metadata_form(
 ) -> Response:
     upload = _staged(request, context, actor, upload_id)
     inspection = inspect_staged(context, upload)
-    if inspection.get("error") is not None:
+    if inspection is None or inspection.get("error") is not None:
         return redirect(local_url(request, f"/publish/{upload.id}"))
     renames = _renames(request.query_params.getlist("rename"), inspection)
     with context.db.session() as session:
@@ -382,18 +364,50 @@ def _publish_upload(
 ) -> Response:
     upload = _staged(request, context, actor, upload_id)
     inspection = inspect_staged(context, upload)
+    if inspection is None:  # still being analysed in the background
+        return redirect(local_url(request, f"/publish/{upload.id}"))
     renames = _renames(form.get("rename") or [], inspection)
     metadata, problems = read_metadata(form)
+    if problems:
+        return _metadata_errors(request, context, upload, metadata, renames, problems)
+    if publish_jobs.in_background(context, upload):
+        return publish_jobs.start(request, context, actor, upload, metadata, renames)
+    return _publish_now(request, context, actor, upload, metadata, renames)
+
+
+def _metadata_errors(
+    request: Request,
+    context: AppContext,
+    upload: StagedUpload,
+    metadata: Metadata,
+    renames: dict[str, str],
+    problems: dict[str, tuple[str, dict[str, Any]]],
+) -> HTMLResponse:
+    with context.db.session() as session:
+        errors = error_texts(request, problems)
+        return _metadata_page(request, session, upload, metadata, renames, errors, 400)
+
+
+def _publish_now(
+    request: Request,
+    context: AppContext,
+    actor: Actor,
+    upload: StagedUpload,
+    metadata: Metadata,
+    renames: dict[str, str],
+) -> Response:
+    """Step 4 for a small file: publish inside the request, then show the dataset."""
+    source = upload.source_url or upload.filename
     try:
         with context.db.session() as session:
-            if problems:
-                raise EditError(problems)
-            result = publish_staged(session, context, actor, upload, metadata, renames)
+            result = publish_to_target(
+                session, context, actor, upload.path, upload.target, metadata, renames, source
+            )
             slug = result.dataset.slug
     except EditError as exc:
-        with context.db.session() as session:
-            errors = error_texts(request, exc.errors)
-            return _metadata_page(request, session, upload, metadata, renames, errors, 400)
+        return _metadata_errors(request, context, upload, metadata, renames, exc.errors)
+    except PublishRefused:
+        return forbidden(request)
     except (UnreadableFileError, duckdb.Error, OSError) as exc:
         log.warning("publishing staged upload %s failed: %s", upload.id, exc)
         message = exc.message if isinstance(exc, UnreadableFileError) else type(exc).__name__
@@ -402,44 +416,3 @@ def _publish_upload(
     staging.discard(upload)
     notice = "unchanged" if result.unchanged else "published"
     return redirect(local_url(request, f"/datasets/{slug}", notice=notice))
-
-
-def publish_staged(
-    session: Session,
-    context: AppContext,
-    actor: Actor,
-    upload: StagedUpload,
-    metadata: Metadata,
-    renames: dict[str, str],
-) -> PublishResult:
-    """Publish ``upload`` with ``metadata``, permissions checked again; the caller commits."""
-    target = upload.target
-    if target.dataset_slug:
-        dataset = dataset_by_slug(session, target.dataset_slug)
-        if dataset is None or not can(actor, Action.EDIT, dataset):
-            raise HTTPException(status_code=403)
-        slug, new = dataset.slug, False
-    else:
-        if not can(actor, Action.CREATE_DATASET, organization_id=target.organization_id):
-            raise HTTPException(status_code=403)
-        slug, new = free_slug(session, metadata.title), True
-    org = session.get(Organization, target.organization_id)
-    if org is None:
-        raise HTTPException(status_code=404)
-    request = PublishRequest(upload.path, org.slug, slug, metadata.title, renames)
-    result = publish(session, context.settings, context.store, request)
-    if new:
-        activity.record(session, "dataset.created", actor_id=actor.user_id, dataset=result.dataset)
-    apply_metadata(session, result.dataset, metadata, actor.user_id, record=not new)
-    for release in result.releases:
-        activity.record(
-            session,
-            "release.published",
-            actor_id=actor.user_id,
-            dataset=result.dataset,
-            resource=release.resource.name,
-            number=release.number,
-            rows=release.row_count,
-            source=upload.source_url or upload.filename,
-        )
-    return result

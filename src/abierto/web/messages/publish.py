@@ -63,6 +63,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Confirm: '{new}' is column '{old}' renamed (keep '{old}')",
     ),
     "publish.report.confidence": ("parecido", "similarity"),
+    "publish.report.analysing": (
+        "Analizando el archivo: es grande y se lee en segundo plano…",
+        "Analysing the file: it is big and is read in the background…",
+    ),
+    "publish.report.analysing_help": (
+        "Esta página se actualiza sola y muestra el informe en cuanto esté listo.",
+        "This page refreshes itself and shows the report as soon as it is ready.",
+    ),
     "publish.report.next": ("Continuar a los metadatos", "Continue to the metadata"),
     "publish.report.unreadable": ("No se pudo leer el archivo:", "The file cannot be read:"),
     "publish.report.unreadable_help": (
@@ -116,6 +124,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Nothing changed: the previous release is still published as it was.",
     ),
     "publish.failed.again": ("Empezar de nuevo", "Start again"),
+    # publishing in the background (big files)
+    "publish.job.title": ("Publicación en segundo plano", "Publishing in the background"),
+    "publish.job.asked": ("Pedida", "Asked for"),
+    "publish.job.queued": (
+        "El archivo es grande: espera su turno para publicarse.",
+        "The file is big: it is waiting its turn to be published.",
+    ),
+    "publish.job.running": ("Publicando el archivo…", "Publishing the file…"),
+    "publish.job.wait": (
+        "Esta página se actualiza sola. Puedes cerrarla: la publicación sigue.",
+        "This page refreshes itself. You may close it: publishing goes on.",
+    ),
+    "publish.job.see_dataset": ("Ver el conjunto de datos", "See the dataset"),
+    "publish.job.try_again": ("Volver a los metadatos", "Back to the metadata"),
+    "publish.job.error.forbidden": (
+        "Tu cuenta ya no puede publicar en este conjunto de datos u organización.",
+        "Your account may no longer publish in this dataset or organization.",
+    ),
+    "publish.job.error.organization": (
+        "La organización ya no existe.",
+        "The organization no longer exists.",
+    ),
+    "publish.job.error.metadata": (
+        "Los metadatos ya no son válidos (¿se borró un tema?); revísalos.",
+        "The metadata is no longer valid (was a theme deleted?); check it.",
+    ),
+    "publish.job.error.missing_file": (
+        "El archivo subido ya no está guardado; súbelo de nuevo.",
+        "The uploaded file is no longer stored; upload it again.",
+    ),
+    "publish.job.error.unexpected": (
+        "Error inesperado al publicar ({name}); quien administra el portal puede verlo.",
+        "Unexpected error while publishing ({name}); the portal's admins can see it.",
+    ),
     "publish.forbidden.title": ("Sin permiso", "Not allowed"),
     "publish.forbidden.body": (
         "Tu cuenta no puede hacer esto. Pide a quien administra la organización el papel "
