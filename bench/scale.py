@@ -128,7 +128,8 @@ def start(env: dict[str, str], processes: int, log: Path) -> Server:
     cmd = [str(VENV_BIN / "abierto"), "serve", "--port", str(port), "--workers", str(processes)]
     with log.open("wb") as out:
         process = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
-    return _started(Server(f"abierto×{processes}", f"http://127.0.0.1:{port}", process), "/readyz")
+    server = Server(f"abierto×{processes}", f"http://127.0.0.1:{port}", process, log)
+    return _started(server, "/readyz")
 
 
 def stop(server: Server) -> None:
@@ -245,6 +246,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--seconds", type=float, default=15, help="seconds per process count")
     p.add_argument("--clients", type=int, default=8, help="concurrent clients")
     p.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
+    p.add_argument(
+        "--duckdb-threads", type=int, default=0, help="DuckDB threads per process (0: default)"
+    )
     return p.parse_args(argv)
 
 
@@ -253,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"preparing {args.rows:,}-row dataset in {args.out} …", file=sys.stderr, flush=True)
     ds = ensure_dataset(args.out, args.rows)
     env = load(ds, args.out / "scale", args.sqlite)
+    if args.duckdb_threads:  # one thread each: the processes, not DuckDB, use the cores
+        env["ABIERTO_DUCKDB_THREADS"] = str(args.duckdb_threads)
     runs = []
     with tempfile.TemporaryDirectory(prefix="scale-") as logs:
         for processes in (1, 2):
