@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import anyio
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from abierto.ingest import staging
 from abierto.ingest.staging import StagingError
 from abierto.settings import Settings
+from abierto.storage import LocalBlobStore
 
 
 async def _chunks(*parts: bytes) -> AsyncIterator[bytes]:
@@ -70,3 +72,47 @@ def test_urls_must_be_public_http() -> None:
             staging.check_url(url, allow_private=True)
         assert caught.value.code == "publish.error.url_scheme"
     assert staging.check_url("http://127.0.0.1/x", allow_private=True) == "http://127.0.0.1/x"
+
+
+def test_a_shared_upload_is_found_and_discarded_on_every_machine(tmp_path: Path) -> None:
+    """Two web machines: their own scratch folders, one blob store."""
+    shared = {"storage_url": (tmp_path / "blobs").as_uri()}
+    here, there = (Settings(home=tmp_path / name, **shared) for name in ("here", "there"))
+    store = LocalBlobStore.from_url(shared["storage_url"])
+    content = b"Municipio,Monto\nZapopan,10\n" * 20
+    receiver = staging.Receiver(here, "obras.csv")
+    receiver.write(content)
+    upload = receiver.finish("user-1", staging.Target("org", "zapopan", "obras"))
+    staging.share(store, upload)
+
+    assert staging.load(there, upload.id, "user-1") is None  # without the store: not here
+    assert staging.load(there, upload.id, "user-2", store) is None  # not the owner
+    found = staging.load(there, upload.id, "user-1", store)
+    assert found is not None and found.folder != upload.folder
+    assert (found.sha256, found.size, found.target) == (upload.sha256, upload.size, upload.target)
+    assert not found.path.exists()  # the file comes only when a request reads it
+    assert staging.local_file(store, found).read_bytes() == content
+
+    staging.discard(found, store)  # published or cancelled over there …
+    assert staging.load(here, upload.id, "user-1", store) is None  # … is gone here too
+    assert not upload.folder.exists() and not found.folder.exists()
+    assert store.exists(upload.blob_key)  # the bytes stay for gc (a job may share them)
+
+
+def test_an_expired_upload_is_not_brought_back_from_the_store(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "home")
+    store = LocalBlobStore.from_url(settings.storage_url)
+    receiver = staging.Receiver(settings, "a.csv")
+    receiver.write(b"a,b\n1,2\n")
+    upload = receiver.finish("user-1", staging.Target("org", "zapopan", "obras"))
+    staging.share(store, upload)
+    assert staging.expire(settings, now=time.time() + 25 * 3600) == 1
+    assert staging.load(settings, upload.id, "user-1", store) is not None  # young: restored
+    staging.discard(upload, store)
+    receiver = staging.Receiver(settings, "b.csv")
+    receiver.write(b"a,b\n3,4\n")
+    old = receiver.finish("user-1", staging.Target("org", "zapopan", "obras"))
+    old.created_at -= settings.staged_upload_hours * 3600 + 60
+    old.save()
+    staging.share(store, old)
+    assert staging.load(settings, old.id, "user-1", store) is None

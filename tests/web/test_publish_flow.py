@@ -216,6 +216,39 @@ def test_whole_flow_with_a_real_file(pub: Pub, realdata: Path) -> None:
         assert sorted(verbs) == ["dataset.created", "release.published"]
 
 
+def test_each_step_may_reach_another_web_machine(pub: Pub, realdata: Path) -> None:
+    """No sticky sessions: a second portal with its own scratch folder, sharing only the
+    database and the blob store, takes over the flow after the upload."""
+    second = Settings(
+        home=pub.folder / "second-machine",
+        database_url=pub.settings.database_url,
+        storage_url=pub.settings.storage_url,
+        rate_limit="100000/minute",
+        max_upload_mb=1,
+    )
+    server, thread, second_url = _serve(second)
+    try:
+        with browser(pub.url, "editora") as first:
+            new = {"organization": org_id(pub, "zapopan"), "title": "Ciclistas en dos máquinas"}
+            source = realdata / "csv" / "mx_cdmx_contador_ciclistas.csv"
+            upload_id = staged_id(upload(first, source, **new))
+            with httpx.Client(base_url=second_url, cookies=first.cookies, timeout=120) as other:
+                report = other.get(f"/publish/{upload_id}")
+                assert report.status_code == 200 and "2,435" in report.text
+                done = finish(other, upload_id, title="Ciclistas en dos máquinas")
+                assert done.status_code == 303, done.text
+            assert first.get(f"/publish/{upload_id}").status_code == 404  # gone everywhere
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    assert upload_id not in uploads_left(pub)
+    with database(pub.settings) as session:
+        dataset = dataset_by_slug(session, "ciclistas-en-dos-maquinas")
+        assert dataset is not None
+        query = select(Release.row_count).join(Resource).where(Resource.dataset_id == dataset.id)
+        assert session.scalars(query).all() == [2435]
+
+
 def test_a_file_with_errors_shows_its_report(pub: Pub, realdata: Path) -> None:
     source = realdata / "csv" / "mx_sfp_proveedores_contratistas_sancionados.csv"
     with browser(pub.url, "editora") as client:

@@ -6,9 +6,13 @@ releases record) and ``meta.json`` (who staged it, for which organization and da
 size and SHA-256). Nothing in the catalog changes until the publish step; an abandoned
 upload is only a folder, deleted once older than ``settings.staged_upload_hours``.
 
-The finished file is also put in the blob store under ``uploads/<sha256>`` (``share``), so
-that a worker on another machine can publish it in the background; ``abierto gc`` keeps
-those blobs while an upload or an unfinished job may need them (``ops/gc.py``).
+The finished file is also put in the blob store under ``uploads/<sha256>``, and its
+``meta.json`` under ``uploads/meta/<id>.json`` (``share``): a worker on another machine
+can publish it in the background, and the next step of the flow may reach any web process
+on any machine. A process that has no folder for an upload rebuilds it from the store
+(``load``), fetching the file itself only when it reads it in a request (``local_file``);
+``abierto gc`` keeps those blobs while an upload or an unfinished job may need them
+(``ops/gc.py``).
 
 Files come from the browser (written chunk by chunk while the request streams in) or from
 an http(s) URL (fetched with httpx, streamed, with size and time limits). URLs whose host
@@ -44,6 +48,7 @@ from abierto.storage import BlobStore
 
 UPLOADS = "uploads"
 BLOB_PREFIX = "uploads/"
+META_PREFIX = f"{BLOB_PREFIX}meta/"
 META = "meta.json"
 UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 MAX_REDIRECTS = 5
@@ -122,8 +127,14 @@ def blob_key(sha256: str) -> str:
     return f"{BLOB_PREFIX}{sha256}"
 
 
+def meta_key(upload_id: str) -> str:
+    """Key of a staged upload's ``meta.json`` in the blob store (written once, never changed)."""
+    return f"{META_PREFIX}{upload_id}.json"
+
+
 def share(store: BlobStore, upload: StagedUpload) -> None:
-    """Put the staged file in the blob store, readable by any process on any machine.
+    """Put the staged file and its description in the blob store, readable by any process
+    on any machine.
 
     Identical bytes staged before keep their one blob, whose time is refreshed, so that
     ``abierto gc`` counts its age from now. If the store refuses, the upload is discarded:
@@ -131,9 +142,31 @@ def share(store: BlobStore, upload: StagedUpload) -> None:
     """
     try:
         store.put_file(upload.path, upload.blob_key)
+        store.put_file(upload.folder / META, meta_key(upload.id))
     except BaseException:
-        discard(upload)
+        discard(upload, store)
         raise
+
+
+def keep_blob(store: BlobStore, upload: StagedUpload) -> None:
+    """Before a job is queued: put the staged blob back if ``abierto gc`` collected it, or
+    refresh its time (possible only on the machine that holds the file)."""
+    if upload.path.is_file():
+        store.put_file(upload.path, upload.blob_key)
+
+
+def local_file(store: BlobStore, upload: StagedUpload) -> Path:
+    """The staged file on this machine, copied from the blob store if another web process
+    received it."""
+    if not upload.path.is_file():
+        upload.path.parent.mkdir(parents=True, exist_ok=True)
+        incoming = upload.path.with_name(f".incoming-{secrets.token_hex(4)}")
+        try:
+            store.copy_to(upload.blob_key, incoming)
+            incoming.replace(upload.path)
+        finally:
+            incoming.unlink(missing_ok=True)
+    return upload.path
 
 
 def uploads_dir(settings: Settings) -> Path:
@@ -203,11 +236,20 @@ class Receiver:
             self._file = None
 
 
-def load(settings: Settings, upload_id: str, owner_id: str | None) -> StagedUpload | None:
-    """The staged upload ``upload_id`` if it exists and belongs to ``owner_id``."""
+def load(
+    settings: Settings, upload_id: str, owner_id: str | None, store: BlobStore | None = None
+) -> StagedUpload | None:
+    """The staged upload ``upload_id`` if it exists and belongs to ``owner_id``.
+
+    With ``store``, the store decides: an upload another machine received is found too
+    (its folder is rebuilt here from ``meta.json``, without the file), and one discarded on
+    any machine is gone here as well.
+    """
     if not UPLOAD_ID.match(upload_id) or owner_id is None:
         return None
     folder = uploads_dir(settings) / upload_id
+    if store is not None and not _restore_meta(store, folder):
+        return None
     try:
         data: dict[str, Any] = json.loads((folder / META).read_text(encoding="utf-8"))
         if data.get("owner_id") != owner_id:
@@ -216,11 +258,40 @@ def load(settings: Settings, upload_id: str, owner_id: str | None) -> StagedUplo
         upload = StagedUpload(folder=folder, target=target, **data)
     except (OSError, ValueError, TypeError, KeyError):  # half written, or an older format
         return None
-    return upload if upload.path.is_file() else None
+    if time.time() - upload.created_at > settings.staged_upload_hours * 3600:
+        return None  # expired here, or about to be
+    if upload.path.is_file() or (store is not None and store.exists(upload.blob_key)):
+        return upload
+    return None
 
 
-def discard(upload: StagedUpload) -> None:
+def _restore_meta(store: BlobStore, folder: Path) -> bool:
+    """Whether the store still has the upload, its ``meta.json`` copied into ``folder``."""
+    key = meta_key(folder.name)
+    if not store.exists(key):
+        shutil.rmtree(folder, ignore_errors=True)  # discarded elsewhere: forget it here too
+        return False
+    if (folder / META).is_file():
+        return True
+    (folder / "file").mkdir(parents=True, exist_ok=True)
+    incoming = folder / f".{META}.{secrets.token_hex(4)}.tmp"
+    try:
+        store.copy_to(key, incoming)
+        incoming.replace(folder / META)
+    except FileNotFoundError:  # discarded meanwhile
+        shutil.rmtree(folder, ignore_errors=True)
+        return False
+    finally:
+        incoming.unlink(missing_ok=True)
+    return True
+
+
+def discard(upload: StagedUpload, store: BlobStore | None = None) -> None:
+    """Forget the upload on this machine and, with ``store``, on every other one (the file's
+    blob stays for ``abierto gc``: a job or another upload may share its bytes)."""
     shutil.rmtree(upload.folder, ignore_errors=True)
+    if store is not None:
+        store.delete(meta_key(upload.id))
 
 
 def expire(settings: Settings, now: float | None = None) -> int:

@@ -83,7 +83,7 @@ def _job_by_key(context: AppContext, key: str) -> tuple[str, Any, str | None] | 
 
 
 def _enqueue_inspection(context: AppContext, upload: StagedUpload, key: str) -> str:
-    context.store.put_file(upload.path, upload.blob_key)  # back, if it was collected
+    staging.keep_blob(context.store, upload)
     payload = {
         "blob_key": upload.blob_key,
         "source_name": upload.filename,
@@ -127,8 +127,7 @@ def enqueue(
     current = next((job_id for job_id, state in earlier if state != "failed"), None)
     if current is not None:
         return current
-    # The staged blob may have been collected since the upload: put it back (or refresh it).
-    context.store.put_file(upload.path, upload.blob_key)
+    staging.keep_blob(context.store, upload)
     key = f"{KEY_PREFIX}{upload.id}:{len(earlier)}"
     payload = {
         "job_key": key,
@@ -237,7 +236,7 @@ def _may_see(actor: Actor, job: Job) -> bool:
 
 
 def _discard_staged(context: AppContext, upload_id: str, owner: str | None) -> None:
-    """Once published, the staged folder is of no more use (if it is on this machine)."""
-    upload = staging.load(context.settings, upload_id, owner)
+    """Once published, the staged upload is of no more use, here or on any machine."""
+    upload = staging.load(context.settings, upload_id, owner, context.store)
     if upload is not None:
-        staging.discard(upload)
+        staging.discard(upload, context.store)

@@ -246,7 +246,7 @@ def _stage(
 
 def _staged(request: Request, context: AppContext, actor: Actor, upload_id: str) -> StagedUpload:
     _require_user(request, actor)
-    upload = staging.load(context.settings, upload_id, actor.user_id)
+    upload = staging.load(context.settings, upload_id, actor.user_id, context.store)
     if upload is None:
         raise HTTPException(status_code=404)
     return upload
@@ -280,7 +280,8 @@ def inspect_staged(context: AppContext, upload: StagedUpload) -> dict[str, Any] 
     if publish_jobs.in_background(context, upload):
         result = publish_jobs.inspection(context, upload)
     else:
-        result = inspect_upload(context, upload.path, upload.target.dataset_slug)
+        path = staging.local_file(context.store, upload)
+        result = inspect_upload(context, path, upload.target.dataset_slug)
     if result is not None:
         upload.write_cache("inspect", result)
     return result
@@ -298,7 +299,7 @@ def suggested_renames(inspection: dict[str, Any]) -> dict[str, str]:
 
 @router.post("/publish/{upload_id}/cancel", dependencies=[CsrfDep])
 def cancel(request: Request, upload_id: str, actor: ActorDep, context: ContextDep) -> Response:
-    staging.discard(_staged(request, context, actor, upload_id))
+    staging.discard(_staged(request, context, actor, upload_id), context.store)
     return redirect(local_url(request, "/publish"))
 
 
@@ -399,9 +400,10 @@ def _publish_now(
     """Step 4 for a small file: publish inside the request, then show the dataset."""
     source = upload.source_url or upload.filename
     try:
+        path = staging.local_file(context.store, upload)
         with context.db.session() as session:
             result = publish_to_target(
-                session, context, actor, upload.path, upload.target, metadata, renames, source
+                session, context, actor, path, upload.target, metadata, renames, source
             )
             slug = result.dataset.slug
     except EditError as exc:
@@ -413,6 +415,6 @@ def _publish_now(
         message = exc.message if isinstance(exc, UnreadableFileError) else type(exc).__name__
         page = {"upload": upload, "message": message}
         return render(request, "publish_failed.html", page, status_code=422)
-    staging.discard(upload)
+    staging.discard(upload, context.store)
     notice = "unchanged" if result.unchanged else "published"
     return redirect(local_url(request, f"/datasets/{slug}", notice=notice))
