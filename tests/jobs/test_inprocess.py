@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from abierto.app_context import AppContext
 from abierto.catalog.models import Release
 from abierto.ingest.publish import sha256_file
+from abierto.jobs.errors import NotRetryable
 from abierto.jobs.models import Job
 from abierto.jobs.registry import handler
 
@@ -27,6 +29,13 @@ def flaky(context: AppContext, payload: dict[str, Any]) -> dict[str, Any]:
     if seen < payload["succeed_on"]:
         raise RuntimeError(f"attempt {seen} fails on purpose")
     return {"attempts": seen}
+
+
+@handler("test.refuses")
+def refuses(context: AppContext, payload: dict[str, Any]) -> dict[str, Any]:
+    with LOCK:
+        ATTEMPTS[payload["name"]] = ATTEMPTS.get(payload["name"], 0) + 1
+    raise NotRetryable("the file has no table: another attempt would say the same")
 
 
 def stage(context: AppContext, path: Path) -> str:
@@ -72,6 +81,19 @@ def test_failures_are_retried_then_recorded(context: AppContext, fast_backoff: N
         done, failed = session.get(Job, ok), session.get(Job, bad)
         assert done.attempts == 2 and done.error is None and done.result == {"attempts": 2}
         assert failed.attempts == 2 and "fails on purpose" in failed.error
+
+
+def test_a_failure_that_would_repeat_is_not_retried(
+    context: AppContext, fast_backoff: None
+) -> None:
+    name = f"refused-{id(context)}"
+    job_id = context.jobs.enqueue("test.refuses", {"name": name}, max_attempts=3)
+    assert context.jobs.wait(job_id, timeout=20) == "failed"
+    time.sleep(0.3)  # longer than the backoff: a retry would have run by now
+    with context.db.session() as session:
+        job = session.get(Job, job_id)
+        assert job.attempts == 1 and "another attempt would say the same" in job.error
+    assert ATTEMPTS[name] == 1
 
 
 def test_unknown_kind_fails_clearly(context: AppContext) -> None:

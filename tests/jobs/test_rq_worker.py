@@ -133,6 +133,20 @@ def test_worker_runs_a_publish_job(production: AppContext, tmp_path: Path) -> No
         assert [r.row_count for r in session.scalars(select(Release))] == [500]
 
 
+def test_a_file_that_cannot_be_read_fails_once(production: AppContext, tmp_path: Path) -> None:
+    broken = tmp_path / "escaneo.pdf"
+    broken.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\nno es un PDF de verdad\n")
+    job_id = production.jobs.enqueue("publish", _stage(production, broken), max_attempts=3)
+    worker = _worker(production.settings, "--burst")
+    _, stderr = worker.communicate(timeout=120)
+    assert worker.returncode == 0, stderr.decode()[-2000:]
+    with production.db.session() as session:
+        job = session.get(Job, job_id)
+        assert job is not None and job.state == "failed" and job.attempts == 1, job.error
+        assert "escaneo.pdf" in (job.error or "")
+        assert session.scalars(select(Release)).all() == []
+
+
 def test_worker_killed_mid_publish_completes_once(production: AppContext, tmp_path: Path) -> None:
     first = _csv(tmp_path / "pagos-2019.csv", 1_000, "uno")
     with production.db.session() as session:

@@ -43,6 +43,7 @@ from abierto.ingest.errors import UnreadableFileError
 from abierto.ingest.pipeline import TableResult, inspect_file
 from abierto.ingest.publish import PublishRequest, PublishResult, publish
 from abierto.ingest.staging import Target
+from abierto.jobs.errors import NotRetryable
 from abierto.jobs.models import Job
 from abierto.jobs.registry import handler
 
@@ -55,7 +56,7 @@ INSPECT_KIND = "inspect.web"
 DATE_FIELDS = ("temporal_start", "temporal_end")
 
 
-class PublishRefused(Exception):
+class PublishRefused(NotRetryable):
     """The publish cannot go ahead; ``code`` is a message key (``publish.job.error.*``).
 
     ``str()`` is the code itself, so the job's stored error names the message to show.
@@ -66,7 +67,7 @@ class PublishRefused(Exception):
         self.code = code
 
 
-class PublishFailed(Exception):
+class PublishFailed(NotRetryable):
     """The file could not be published; the text says why and where (file, row, column)."""
 
 
@@ -258,7 +259,7 @@ def publish_web(context: AppContext, payload: dict[str, Any]) -> dict[str, Any]:
                 session, context, actor, path, target, metadata, renames, source
             )
         except UnreadableFileError as exc:
-            raise PublishFailed(_unreadable(payload["source_name"], exc)) from exc
+            raise PublishFailed(unreadable(payload["source_name"], exc)) from exc
         except EditError as exc:  # e.g. a theme deleted since the form was sent
             raise PublishRefused("publish.job.error.metadata") from exc
         done = summary(result)
@@ -279,6 +280,6 @@ def _actor(session: Session, user_id: str | None) -> Actor:
     return actor_for(session, user)
 
 
-def _unreadable(name: str, exc: UnreadableFileError) -> str:
+def unreadable(name: str, exc: UnreadableFileError) -> str:
     text = f"{name}: {exc.message}"
     return f"{text} ({exc.hint})" if exc.hint else text

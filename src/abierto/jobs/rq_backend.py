@@ -87,8 +87,10 @@ def perform(job_id: str) -> str:
         raise RuntimeError("perform() runs inside `abierto worker`")
     try:
         return run_job(_worker_context, job_id)
-    except JobFailed:
-        raise  # RQ records it and retries while attempts are left
+    except JobFailed as failure:
+        if failure.retry:
+            raise  # RQ records it and retries while attempts are left
+        return "failed"  # recorded as failed; another attempt would fail the same way
 
 
 def run_worker(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 
 from abierto.catalog.models import utcnow
+from abierto.jobs.errors import will_retry
 from abierto.jobs.models import Job
 from abierto.jobs.registry import handler_for
 from abierto.observability.jobs import observe_job
@@ -74,7 +75,7 @@ def run_job(context: AppContext, job_id: str) -> str:
         with observe_job(job_id, kind, attempt, limit), _heartbeat(context, job_id):
             result = handler_for(kind)(context, payload)
     except Exception as exc:
-        retry = attempt < limit
+        retry = will_retry(exc, attempt, limit)
         _finish(context, job_id, "queued" if retry else "failed", error=_describe(exc))
         log.warning("job %s (%s) attempt %d/%d failed: %s", job_id, kind, attempt, limit, exc)
         raise JobFailed(str(exc), retry) from exc

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from abierto.ingest.errors import UnreadableFileError
 from abierto.ingest.publish import PublishRequest, publish
-from abierto.ingest.tasks import local_copy, summary
+from abierto.ingest.tasks import PublishFailed, local_copy, summary, unreadable
 from abierto.jobs.registry import handler
 
 if TYPE_CHECKING:
@@ -32,5 +33,8 @@ def publish_upload(context: AppContext, payload: dict[str, Any]) -> dict[str, An
             title=payload.get("title"),
             renames=dict(payload.get("renames") or {}),
         )
-        with context.db.session() as session:
-            return summary(publish(session, context.settings, context.store, request))
+        try:
+            with context.db.session() as session:
+                return summary(publish(session, context.settings, context.store, request))
+        except UnreadableFileError as exc:  # the same bytes would fail the same way
+            raise PublishFailed(unreadable(payload["source_name"], exc)) from exc

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from abierto.jobs.errors import will_retry
 from abierto.observability.metrics import JOB_SECONDS
 
 log = logging.getLogger("abierto.job")
@@ -33,7 +34,7 @@ def observe_job(job_id: str, kind: str, attempt: int, max_attempts: int) -> Iter
     try:
         yield
     except Exception as exc:
-        outcome = "retry" if attempt < max_attempts else "failed"
+        outcome = "retry" if will_retry(exc, attempt, max_attempts) else "failed"
         _finished(fields, outcome, time.perf_counter() - started, error=str(exc))
         raise
     _finished(fields, "done", time.perf_counter() - started)

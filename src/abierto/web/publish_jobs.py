@@ -38,10 +38,10 @@ KEY_PREFIX = f"{JOB_KIND}:"
 REFRESH_SECONDS = 3
 # How long the report page waits for a fresh inspect job before it says "analysing…".
 INSPECT_WAIT_SECONDS = 2.0
-# A publish job is not retried by the queue: most failures (a bad file, a lost right) would
-# fail again, and the editor sees the failure at once and may press "Publish" again. A
-# worker that dies mid-run is still rescued: the job runs again and completes once.
-MAX_ATTEMPTS = 1
+# A bad file or a lost right fails a job at once (``NotRetryable``), so the editor sees why;
+# a passing failure (the database or storage did not answer) is retried with backoff. A
+# worker that dies mid-run is rescued too: the job runs again and completes once.
+MAX_ATTEMPTS = 3
 
 
 def in_background(context: AppContext, upload: StagedUpload) -> bool:
