@@ -1,5 +1,6 @@
 """Publishing on each metadata backend: releases, idempotence, diffs, atomicity."""
 
+import threading
 from pathlib import Path
 
 import duckdb
@@ -7,9 +8,12 @@ import pytest
 from sqlalchemy import func, select
 
 from abierto.app_context import AppContext
-from abierto.catalog.models import Dataset, Release
+from abierto.catalog.models import Dataset, Organization, Release
+from abierto.catalog.services import SlugTaken
 from abierto.ingest.errors import UnreadableFileError
 from abierto.ingest.publish import PublishRequest, publish
+from abierto.settings import Settings
+from tests.conftest import _truncate_all
 
 V1 = 'Municipio,Monto contratado,Fecha\nZapopan,"1,200.50",31/12/2019\nTlaquepaque,300,01/01/2020\n'
 V2 = "Municipio,Monto del contrato,Fecha,Obra\nZapopan,\"1,200.50\",31/12/2019,Puente\n" \
@@ -114,3 +118,53 @@ def test_workbook_with_several_tables_makes_one_resource_each(
         names = [r.name for r in dataset.resources]
         count = session.scalar(select(func.count()).select_from(Release))
     assert len(names) >= 4 and count == len(names)
+
+
+def test_two_publishes_creating_the_same_dataset_at_once(postgres_url: str, tmp_path: Path) -> None:
+    """Both land in the one new dataset (releases 1 and 2), neither fails: the second insert
+    waits for the first transaction, then finds its dataset and organization."""
+    ctx = AppContext.create(Settings(home=tmp_path / "home", database_url=postgres_url))
+    _truncate_all(ctx.db)
+    files = []
+    for n in range(2):
+        path = tmp_path / f"obras-{n}.csv"
+        path.write_text("Obra,Monto\n" + f"Obra {n},{n}\n" * (20_000 + n), encoding="utf-8")
+        files.append(path)
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def publish_one(path: Path) -> None:
+        request = PublishRequest(path=path, organization="nueva-org", dataset="nuevas-obras")
+        try:
+            with ctx.db.session() as session:
+                start.wait()
+                publish(session, ctx.settings, ctx.store, request)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=publish_one, args=(f,)) for f in files]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    try:
+        assert errors == []
+        with ctx.db.session() as session:
+            numbers = session.scalars(select(Release.number).order_by(Release.number)).all()
+            assert numbers == [1, 2]
+            assert session.scalar(select(func.count()).select_from(Dataset)) == 1
+            assert session.scalar(select(func.count()).select_from(Organization)) == 1
+    finally:
+        _truncate_all(ctx.db)
+        ctx.close()
+
+
+def test_a_new_dataset_never_takes_an_existing_slug(context: AppContext, tmp_path: Path) -> None:
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text(V1, encoding="utf-8")
+    second.write_text(V2, encoding="utf-8")
+    do_publish(context, first)
+    request = PublishRequest(second, organization="zapopan", dataset="obras", new_dataset=True)
+    with pytest.raises(SlugTaken), context.db.session() as session:
+        publish(session, context.settings, context.store, request)
+    assert [r.number for r in releases(context)] == [1]

@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from abierto.catalog.models import Dataset, Organization, Release, Resource
@@ -26,28 +27,56 @@ def check_slug(slug: str) -> str:
     return slug
 
 
+class SlugTaken(ValueError):
+    """Another transaction created a dataset with this slug first."""
+
+
+def _inserted(session: Session, row: Organization | Dataset) -> bool:
+    """Add ``row`` in a savepoint: False when a unique key shows another transaction made the
+    same row meanwhile (PostgreSQL waits for that one to commit before saying so)."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True
+
+
 def get_or_create_organization(
     session: Session, slug: str, name: str | None = None
 ) -> Organization:
-    org = session.scalar(select(Organization).where(Organization.slug == check_slug(slug)))
+    query = select(Organization).where(Organization.slug == check_slug(slug))
+    org = session.scalar(query)
     if org is None:
         org = Organization(slug=slug, name=name or slug)
-        session.add(org)
-        session.flush()
+        if not _inserted(session, org):
+            org = session.scalars(query).one()  # a concurrent publish created it
     return org
 
 
 def get_or_create_dataset(
-    session: Session, organization: Organization, slug: str, title: str | None = None
+    session: Session,
+    organization: Organization,
+    slug: str,
+    title: str | None = None,
+    *,
+    new: bool = False,
 ) -> Dataset:
-    dataset = session.scalar(select(Dataset).where(Dataset.slug == check_slug(slug)))
+    """The dataset ``slug`` of ``organization``, created if it does not exist; with ``new``,
+    it must not exist yet (SlugTaken otherwise)."""
+    query = select(Dataset).where(Dataset.slug == check_slug(slug))
+    dataset = session.scalar(query)
     if dataset is None:
-        dataset = Dataset(slug=slug, organization=organization, title=title or slug)
-        session.add(dataset)
-        session.flush()
-    elif dataset.organization_id != organization.id:
+        # By id, not relationship: a row the savepoint drops must not stay in a collection.
+        dataset = Dataset(slug=slug, organization_id=organization.id, title=title or slug)
+        if _inserted(session, dataset):
+            return dataset
+        dataset = session.scalars(query).one()  # a concurrent publish created it
+    if new:
+        raise SlugTaken(slug)
+    if dataset.organization_id != organization.id:
         raise ValueError(f"dataset {slug!r} belongs to another organization")
-    elif title:
+    if title:
         dataset.title = title
     return dataset
 

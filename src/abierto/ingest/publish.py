@@ -75,6 +75,7 @@ class PublishRequest:
     title: str | None = None
     renames: dict[str, str] = field(default_factory=dict)  # new machine name → earlier name
     options: ReadOptions | None = None
+    new_dataset: bool = False  # the dataset must not exist yet (SlugTaken if it does)
 
 
 def publish(
@@ -87,7 +88,9 @@ def publish(
     """Publish ``request.path``; the caller commits (or rolls back) ``session``."""
     source_hash = sha256_file(request.path)
     org = get_or_create_organization(session, request.organization)
-    dataset = get_or_create_dataset(session, org, request.dataset, request.title)
+    dataset = get_or_create_dataset(
+        session, org, request.dataset, request.title, new=request.new_dataset
+    )
     if _already_published(session, dataset, source_hash) and not request.renames:
         return PublishResult(dataset, unchanged=True)
     settings.scratch_dir.mkdir(parents=True, exist_ok=True)

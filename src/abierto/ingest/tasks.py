@@ -37,7 +37,7 @@ from abierto.accounts.permissions import Action, Actor, actor_for, can
 from abierto.catalog import activity
 from abierto.catalog.editing import EditError, Metadata, apply_metadata, free_slug
 from abierto.catalog.models import Dataset, Organization
-from abierto.catalog.services import dataset_by_slug, latest_release
+from abierto.catalog.services import SlugTaken, dataset_by_slug, latest_release
 from abierto.ingest.diff import schema_diff
 from abierto.ingest.errors import UnreadableFileError
 from abierto.ingest.pipeline import TableResult, inspect_file
@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 JOB_KIND = "publish.web"
 INSPECT_KIND = "inspect.web"
 DATE_FIELDS = ("temporal_start", "temporal_end")
+SLUG_TRIES = 5
 
 
 class PublishRefused(NotRetryable):
@@ -137,12 +138,19 @@ def publish_to_target(
     Permissions are checked here, at the moment of publishing, not only when the file was
     uploaded: PublishRefused when the actor may no longer do it.
     """
-    slug, new = _destination(session, actor, target, metadata)
     org = session.get(Organization, target.organization_id)
     if org is None:
         raise PublishRefused("publish.job.error.organization")
-    request = PublishRequest(path, org.slug, slug, metadata.title, renames)
-    result = publish(session, context.settings, context.store, request)
+    for _ in range(SLUG_TRIES):
+        slug, new = _destination(session, actor, target, metadata)
+        request = PublishRequest(path, org.slug, slug, metadata.title, renames, new_dataset=new)
+        try:
+            result = publish(session, context.settings, context.store, request)
+            break
+        except SlugTaken:  # another editor's new dataset took the free slug first
+            continue
+    else:
+        raise PublishRefused("publish.job.error.slug")
     if new:
         activity.record(session, "dataset.created", actor_id=actor.user_id, dataset=result.dataset)
     apply_metadata(session, result.dataset, metadata, actor.user_id, record=not new)

@@ -146,6 +146,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "La organización ya no existe.",
         "The organization no longer exists.",
     ),
+    "publish.job.error.slug": (
+        "Otras personas crearon al mismo tiempo conjuntos con este título; cámbialo y publica.",
+        "Others created datasets with this title at the same time; change it and publish.",
+    ),
     "publish.job.error.metadata": (
         "Los metadatos ya no son válidos (¿se borró un tema?); revísalos.",
         "The metadata is no longer valid (was a theme deleted?); check it.",
