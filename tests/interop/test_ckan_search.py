@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -14,7 +15,7 @@ from abierto.interop.ckan_search import (
     parse_terms,
     tokenize,
 )
-from abierto.search.service import Clause
+from abierto.search.service import Clause, DateRange
 
 
 def test_tokens() -> None:
@@ -81,10 +82,32 @@ def test_dataset_type() -> None:
     assert not parse("", "dataset_type:(harvest OR dataset)").empty
 
 
+def test_date_ranges_as_harvesters_send_them() -> None:
+    # ckanext-harvest: fq=(metadata_modified:[<last run - 1 h>Z TO *]), the whole fq in ( )
+    query = parse("", "(metadata_modified:[2026-12-04T15:00:00.123456Z TO *])")
+    [since] = query.ranges
+    assert since == DateRange("modified", dt.datetime(2026, 12, 4, 15, 0, 0, 123456), None)
+    assert query.clauses == [] and query.words == []
+    [window] = parse("agua", "metadata_created:{2024-01-01 TO 2024-02-01T06:00:00-06:00]").ranges
+    assert (window.field, window.include_low, window.include_high) == ("created", False, True)
+    assert window.low == dt.datetime(2024, 1, 1)
+    assert window.high == dt.datetime(2024, 2, 1, 12, 0)  # UTC, as stored
+    [recent] = parse("", "metadata_modified:[NOW-7DAYS TO NOW]").ranges
+    assert recent.low is not None and recent.high is not None
+    assert dt.timedelta(days=7) - (recent.high - recent.low) < dt.timedelta(seconds=1)
+    [midnight] = parse("", "metadata_modified:[NOW-1DAY/DAY TO *]").ranges
+    assert midnight.low is not None and midnight.low.time() == dt.time(0)
+    assert parse("((tags:agua))").clauses == [Clause("tag", ("agua",))]
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("metadata_modified:[2020-01-01T00:00:00Z TO *]", "ranges"),
+        ("tags:[a TO b]", "ranges are supported on metadata_modified"),
+        ("metadata_modified:2020-01-01", "takes a range"),
+        ("metadata_modified:[ayer TO *]", "'ayer' is not a date"),
+        ("metadata_modified:[2020-01-01 *]", "write a range as"),
+        ("-metadata_created:[* TO NOW]", "negated date range"),
         ("tags:agu*", "wildcards"),
         ("tags:agua~2", "fuzzy"),
         ("name:obras", "cannot search the field 'name'"),
@@ -98,7 +121,7 @@ def test_dataset_type() -> None:
         ("tags:(a OR b AND c)", "not both"),
         ("tags:(a (b))", "nested"),
         ("tags:(a OR b", "not closed"),
-        ("(tags:a OR tags:b)", "parentheses"),
+        ("(tags:a OR tags:b) agua", "parentheses"),
         ('tags:"agua', "quote"),
         ("tags:", "needs a value"),
         ("NOT", "needs a clause"),
@@ -135,8 +158,10 @@ def test_sorts() -> None:
     assert parse_sort("metadata_modified DESC") == "modified"
     assert parse_sort("title_string asc") == "name"
     assert parse_sort("name asc, metadata_modified desc") == "name"
-    with pytest.raises(CkanQueryError, match="cannot sort by 'metadata_modified asc'"):
-        parse_sort("metadata_modified asc")
+    assert parse_sort("metadata_modified asc") == "oldest"
+    assert parse_sort("id asc") == "name"  # what CKAN harvesters page by: a stable order
+    with pytest.raises(CkanQueryError, match="cannot sort by 'views_recent desc'"):
+        parse_sort("views_recent desc")
     with pytest.raises(CkanQueryError, match="field asc"):
         parse_sort("title_string")
     with pytest.raises(CkanQueryError, match="field asc"):

@@ -225,7 +225,7 @@ def test_private_and_drafts_need_a_members_token(ckan: RemoteCKAN, site: Site) -
 @pytest.mark.parametrize(
     "params",
     [
-        {"fq": "metadata_modified:[2020-01-01T00:00:00Z TO *]"},
+        {"fq": "tags:[a TO b]"},
         {"fq": "name:obras"},
         {"fq": "tags:agua OR organization:jalisco"},
         {"fq": 'tags:"agua'},
@@ -245,5 +245,36 @@ def test_unsupported_queries_are_ckan_errors(site: Site, params: dict[str, str])
 
 
 def test_ckanapi_raises_search_query_error(ckan: RemoteCKAN) -> None:
-    with pytest.raises(SearchQueryError, match="ranges"):
-        ckan.action.package_search(fq="metadata_modified:[NOW-1DAY TO NOW]")
+    with pytest.raises(SearchQueryError, match="wildcards"):
+        ckan.action.package_search(fq="tags:agu*")
+
+
+def test_a_ckan_harvester_pages_what_changed_since_its_last_run(ckan: RemoteCKAN) -> None:
+    """ckanext-harvest's incremental gather: fq=(metadata_modified:[<since>Z TO *]), the
+    whole fq in parentheses, sort=id asc, 100 rows a page until an empty page."""
+    every = ckan.action.package_search(sort="metadata_modified asc", rows=100)["results"]
+    stamps = [p["metadata_modified"] for p in every]
+    assert stamps == sorted(stamps) and len(every) == len(PUBLIC)
+    since = stamps[len(stamps) // 2]
+    changed = {p["name"] for p in every if p["metadata_modified"] >= since}
+    assert 0 < len(changed) < len(PUBLIC)
+
+    seen: list[str] = []
+    start = 0
+    while True:
+        page = ckan.action.package_search(
+            fq=f"(metadata_modified:[{since}Z TO *])", sort="id asc", rows=2, start=start
+        )
+        assert page["count"] == len(changed)
+        if not page["results"]:
+            break
+        seen += [p["name"] for p in page["results"]]
+        start += 2
+    assert sorted(seen) == sorted(changed)  # each once
+    before = ckan.action.package_search(fq=f"metadata_modified:{{* TO {since}Z}}", rows=100)
+    assert _names(before) == PUBLIC - changed
+    assert ckan.action.package_search(fq="metadata_created:[NOW-1DAY TO NOW]")["count"] == len(
+        PUBLIC
+    )
+    with pytest.raises(SearchQueryError, match="not a date"):
+        ckan.action.package_search(fq="metadata_modified:[ayer TO *]")

@@ -9,18 +9,24 @@ module reads the part of the Lucene syntax that CKAN clients send and maps it th
   (values bare, ``"quoted"`` or grouped: ``tags:(a OR b)``, ``tags:(a AND b)``);
 - ``+``, ``AND``, ``&&`` and plain juxtaposition combine clauses (all must hold), ``OR`` joins
   clauses on one field, ``-``, ``!`` or ``NOT`` leave out datasets having any of the values;
-- ``*:*`` (everything) and ``dataset_type:dataset`` (every abierto dataset is one).
+- ``*:*`` (everything) and ``dataset_type:dataset`` (every abierto dataset is one);
+- date ranges on ``metadata_modified`` and ``metadata_created``: ``[from TO to]`` (bounds
+  included), ``{from TO to}`` (excluded) or mixed, each bound an ISO date or time (UTC when
+  it has no zone), ``*`` or ``NOW`` with Solr's ``-1DAY``-style arithmetic — what CKAN
+  harvesters send to fetch what changed since their last run;
+- one pair of parentheses around a whole query (harvesters wrap ``fq`` in them).
 
-Anything else (ranges, wildcards, other fields, nested groups, OR across fields) raises
+Anything else (wildcards, other fields, nested groups, OR across fields) raises
 ``CkanQueryError``: the action reports it as CKAN's "Search Query Error", never a 500.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from abierto.search.service import Clause
+from abierto.search.service import Clause, DateRange
 
 # CKAN's Solr field → abierto's facet.
 FACET_FIELDS = {
@@ -32,12 +38,26 @@ FACET_FIELDS = {
 }
 TEXT_FIELDS = {"text", "title", "notes"}
 DATASET_TYPE = "dataset_type"
-# The leading sort key → abierto's order (ties: last modified first, then the name).
+DATE_FIELDS = {"metadata_modified": "modified", "metadata_created": "created"}
+NOW = re.compile(r"NOW(?P<shift>(?:[+-]\d+(?:YEAR|MONTH|DAY|HOUR|MINUTE|SECOND)S?)*)(?:/DAY)?")
+SHIFT = re.compile(r"([+-]\d+)(YEAR|MONTH|DAY|HOUR|MINUTE|SECOND)S?")
+UNIT_SECONDS = {
+    "SECOND": 1,
+    "MINUTE": 60,
+    "HOUR": 3600,
+    "DAY": 86400,
+    "MONTH": 30 * 86400,
+    "YEAR": 365 * 86400,
+}
+# The leading sort key → abierto's order (ties: last modified first, then the name). ``id
+# asc`` is what harvesters page by: any stable order serves, and abierto's ids are opaque.
 SORTS = {
     ("score", "desc"): "relevance",
     ("metadata_modified", "desc"): "modified",
+    ("metadata_modified", "asc"): "oldest",
     ("title_string", "asc"): "name",
     ("name", "asc"): "name",
+    ("id", "asc"): "name",
 }
 DEFAULT_SORT = "score desc, metadata_modified desc"
 
@@ -60,12 +80,14 @@ class Term:
     values: tuple[str, ...]
     any_of: bool = False  # True: OR'ed values; False: every value must hold
     negate: bool = False
+    span: tuple[bool, bool] | None = None  # a range [values[0] TO values[1]]: bounds included
 
 
 @dataclass
 class CkanQuery:
     words: list[str] = field(default_factory=list)
     clauses: list[Clause] = field(default_factory=list)
+    ranges: list[DateRange] = field(default_factory=list)
     empty: bool = False  # a condition no abierto dataset meets (dataset_type:harvest)
 
     @property
@@ -87,7 +109,9 @@ def parse(q: str, *filters: str) -> CkanQuery:
 
 
 def _apply(result: CkanQuery, term: Term, name: str) -> None:
-    if term.field is None or term.field in TEXT_FIELDS:
+    if term.span is not None or term.field in DATE_FIELDS:
+        result.ranges.append(_date_range(term, name))
+    elif term.field is None or term.field in TEXT_FIELDS:
         if term.negate or (term.any_of and len(term.values) > 1):
             raise CkanQueryError(f"{name}: words can only be required, not negated or OR'ed")
         result.words.extend(term.values)
@@ -97,7 +121,7 @@ def _apply(result: CkanQuery, term: Term, name: str) -> None:
     elif term.field in FACET_FIELDS:
         result.clauses.extend(_clauses(FACET_FIELDS[term.field], term, name))
     else:
-        known = ", ".join(sorted([*FACET_FIELDS, *TEXT_FIELDS, DATASET_TYPE]))
+        known = ", ".join(sorted([*FACET_FIELDS, *TEXT_FIELDS, *DATE_FIELDS, DATASET_TYPE]))
         raise CkanQueryError(f"{name}: cannot search the field {term.field!r} (known: {known})")
 
 
@@ -107,6 +131,42 @@ def _clauses(facet: str, term: Term, name: str) -> list[Clause]:
     if term.negate:
         raise CkanQueryError(f"{name}: NOT (a AND b) is not supported; use -field:(a OR b)")
     return [Clause(facet, (value,)) for value in term.values]
+
+
+def _date_range(term: Term, name: str) -> DateRange:
+    if term.field not in DATE_FIELDS:
+        fields = ", ".join(DATE_FIELDS)
+        raise CkanQueryError(f"{name}: ranges are supported on {fields}, not {term.field!r}")
+    if term.span is None:
+        raise CkanQueryError(f"{name}: {term.field} takes a range such as [2024-01-01 TO *]")
+    if term.negate:
+        raise CkanQueryError(f"{name}: a negated date range is not supported")
+    low, high = (_instant(v, name) for v in term.values)
+    return DateRange(DATE_FIELDS[term.field], low, high, *term.span)
+
+
+def _instant(text: str, name: str) -> dt.datetime | None:
+    """A range bound as a naive UTC datetime (how abierto stores times); None for ``*``."""
+    if text == "*":
+        return None
+    if found := NOW.fullmatch(text):
+        return _now(found["shift"], rounded=text.endswith("/DAY"))
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        example = "2024-01-31T00:00:00Z"
+        raise CkanQueryError(f"{name}: {text!r} is not a date (write {example})") from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment
+
+
+def _now(shift: str, rounded: bool) -> dt.datetime:
+    """Solr's ``NOW-7DAYS`` (years count 365 days and months 30 here), ``/DAY``: midnight."""
+    moment = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    for amount, unit in SHIFT.findall(shift):
+        moment += dt.timedelta(seconds=int(amount) * UNIT_SECONDS[unit])
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0) if rounded else moment
 
 
 # -- the Lucene subset ------------------------------------------------------------------------
@@ -127,7 +187,7 @@ def tokenize(text: str) -> list[str]:
 
 def parse_terms(text: str) -> list[Term]:
     """The clauses of one query string, OR'ed clauses on one field merged into one term."""
-    tokens = tokenize(text)
+    tokens = _unwrapped(tokenize(text))
     if tokens in ([], ["*:*"], ['""']):
         return []
     terms: list[Term] = []
@@ -152,6 +212,22 @@ def parse_terms(text: str) -> list[Term]:
     if join_next:
         raise CkanQueryError("OR needs a clause on each side")
     return terms
+
+
+def _unwrapped(tokens: list[str]) -> list[str]:
+    """The tokens without parentheses around the whole query: ``(a AND b)`` is ``a AND b``."""
+    while len(tokens) >= 2 and tokens[0] == "(" and _closing(tokens, 0) == len(tokens) - 1:
+        tokens = tokens[1:-1]
+    return tokens
+
+
+def _closing(tokens: list[str], opening: int) -> int:
+    depth = 0
+    for position in range(opening, len(tokens)):
+        depth += {"(": 1, ")": -1}.get(tokens[position], 0)
+        if depth == 0:
+            return position
+    return -1
 
 
 def _either(left: Term, right: Term | None) -> Term:
@@ -189,10 +265,24 @@ def _clause(tokens: list[str], position: int) -> tuple[Term | None, int]:
     if found is None:  # free text: punctuation is dropped with the words, as dismax does
         return Term(None, (_value(token, strict=False),), negate=negate), position + 1
     name, rest = found["name"], found["rest"]
+    if rest[:1] in ("[", "{"):
+        return _range(name, tokens, position, negate)
     if rest:
         return Term(name, (_value(rest),), negate=negate), position + 1
     values, any_of, position = _values(tokens, position + 1)
     return Term(name, values, any_of, negate), position
+
+
+def _range(name: str, tokens: list[str], position: int, negate: bool) -> tuple[Term, int]:
+    """``field:[low TO high]`` spread over three tokens (``{`` ``}`` exclude a bound)."""
+    parts = [tokens[position].split(":", 1)[1], *tokens[position + 1 : position + 3]]
+    if len(parts) != 3 or parts[1] != "TO" or parts[2][-1:] not in ("]", "}"):
+        raise CkanQueryError(f"write a range as {name}:[from TO to], not {' '.join(parts)!r}")
+    low, high = parts[0][1:], parts[2][:-1]
+    if not low or not high:
+        raise CkanQueryError(f"a range needs both bounds ('*' for an open one): {name}")
+    span = (parts[0][0] == "[", parts[2][-1] == "]")
+    return Term(name, (low, high), negate=negate, span=span), position + 3
 
 
 def _values(tokens: list[str], position: int) -> tuple[tuple[str, ...], bool, int]:

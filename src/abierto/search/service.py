@@ -6,10 +6,11 @@ dataset is neither listed nor counted for someone who may not read it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Select, and_, func, not_, select
+from sqlalchemy import ColumnElement, Select, and_, func, not_, select, true
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from abierto.accounts.permissions import Actor, readable_datasets
@@ -42,6 +43,7 @@ __all__ = [
     "PAGE_SIZE",
     "SORTS",
     "Clause",
+    "DateRange",
     "FacetValue",
     "SearchQuery",
     "SearchResults",
@@ -53,7 +55,7 @@ __all__ = [
     "search",
 ]
 
-SORTS = ("relevance", "modified", "name", "quality")
+SORTS = ("relevance", "modified", "oldest", "name", "quality")
 PAGE_SIZE = 20
 
 
@@ -69,6 +71,27 @@ class Clause:
     negate: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class DateRange:
+    """Datasets whose ``field`` (``modified`` or ``created``) falls between the bounds (None:
+    open), each bound included or not (CKAN's ``fq=metadata_modified:[… TO *]``)."""
+
+    field: str
+    low: dt.datetime | None = None
+    high: dt.datetime | None = None
+    include_low: bool = True
+    include_high: bool = True
+
+    def condition(self) -> ColumnElement[bool]:
+        column = Dataset.created_at if self.field == "created" else Dataset.modified_at
+        conditions = [true()]
+        if self.low is not None:
+            conditions.append(column >= self.low if self.include_low else column > self.low)
+        if self.high is not None:
+            conditions.append(column <= self.high if self.include_high else column < self.high)
+        return and_(*conditions)
+
+
 @dataclass
 class SearchQuery:
     q: str = ""
@@ -79,6 +102,7 @@ class SearchQuery:
     offset: int | None = None  # overrides page (the API pages by offset)
     lang: str = "es"  # of the facet labels
     clauses: tuple[Clause, ...] = ()
+    ranges: tuple[DateRange, ...] = ()  # answered in SQL (the snapshot keeps no dates)
     private: bool = True  # the private datasets the actor may read
     drafts: bool = True  # the drafts the actor may read
     facet_size: int = FACET_SIZE
@@ -145,7 +169,8 @@ class _Matching:
     """The ids (and rank, with words) of readable datasets matching the words and filters."""
 
     def __init__(self, session: Session, actor: Actor, request: SearchQuery) -> None:
-        self.visible = and_(_visibility(actor, request), *map(_clause, request.clauses))
+        ranges = [r.condition() for r in request.ranges]
+        self.visible = and_(_visibility(actor, request), *map(_clause, request.clauses), *ranges)
         self.filters = {
             f: _condition(f, values)
             for f, values in request.filters.items()
@@ -181,6 +206,8 @@ def _page(session: Session, matching: _Matching, request: SearchQuery) -> list[D
         query = query.outerjoin(CurrentQuality, CurrentQuality.dataset_id == Dataset.id)
         score = func.coalesce(CurrentQuality.score, -1.0)
         query = query.order_by(score.desc(), Dataset.modified_at.desc(), Dataset.slug)
+    elif request.sort == "oldest":
+        query = query.order_by(Dataset.modified_at, Dataset.slug)
     elif request.sort == "relevance" and matching.found is not None:
         query = query.order_by(ids.c.rank.desc(), Dataset.modified_at.desc(), Dataset.slug)
     else:
@@ -229,6 +256,7 @@ def _key(request: SearchQuery, actor: Actor, generation: tuple[str, int]) -> Has
         request.page_size,
         request.lang,
         request.clauses,
+        request.ranges,
         request.private,
         request.drafts,
         request.facet_size,
@@ -309,12 +337,14 @@ def search(session: Session, actor: Actor, request: SearchQuery) -> SearchResult
     generation = cache.generation(session)
     key = None if generation is None else _key(request, actor, generation)
     found = None if key is None else cache.get(key)
-    if found is None and generation is not None:
+    if found is None and generation is not None and not request.ranges:
         found = _compute_in_memory(session, actor, request, generation)
         cache.put(key, found)
         items = _load(session, found.ids) if found.ids else []
-    elif found is None:  # no generation to trust: ask SQL directly
+    elif found is None:  # no generation to trust, or dates to compare: ask SQL directly
         found, items = _compute(session, actor, request)
+        if key is not None:
+            cache.put(key, found)
     else:
         items = _load(session, found.ids) if found.ids else []
     formats = _formats(session, found.ids) if found.ids else {}

@@ -109,6 +109,9 @@ class Snapshot:
         self.by_modified = np.array(by_modified, dtype=np.int64)
         self.modified_rank = np.empty(self.size, dtype=np.int64)
         self.modified_rank[self.by_modified] = np.arange(self.size)
+        by_oldest = sorted(range(self.size), key=[r[1] for r in rows].__getitem__)
+        by_oldest.sort(key=[r[3] for r in rows].__getitem__)  # stable: slug ties
+        self.by_oldest = np.array(by_oldest, dtype=np.int64)
         titles = [(r[2] or "", r[1]) for r in rows]
         self.by_name = np.array(sorted(range(self.size), key=titles.__getitem__), dtype=np.int64)
         self.public_keys = _public_keys(session)
@@ -189,7 +192,8 @@ class Snapshot:
         if sort == "quality":
             chosen = np.flatnonzero(mask)
             return chosen[np.lexsort((self.modified_rank[chosen], -self.score[chosen]))]
-        order = self.by_name if sort == "name" else self.by_modified
+        orders = {"name": self.by_name, "oldest": self.by_oldest}
+        order = orders.get(sort, self.by_modified)
         return order[mask[order]]
 
 

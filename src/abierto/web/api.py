@@ -45,7 +45,9 @@ def list_datasets(
     format: Annotated[list[str] | None, Query(description="Format(s): CSV, XLSX, PDF…")] = None,
     license: Annotated[list[str] | None, Query(description="Licence id(s)")] = None,
     frequency: Annotated[list[str] | None, Query(description="Frequency code(s): MONTHLY…")] = None,
-    sort: str | None = Query(None, description="relevance (with q), modified or name"),
+    sort: str | None = Query(
+        None, description="relevance (with q), modified, oldest, name or quality"
+    ),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0),
 ) -> DatasetList:

@@ -257,6 +257,7 @@ def package_search(ctx: ActionContext, data: dict[str, Any]) -> dict[str, Any]:
         offset=as_int(data, "start", 0, high=10**9),
         lang=ctx.lang,
         clauses=tuple(query.clauses),
+        ranges=tuple(query.ranges),
         private=as_bool(data, "include_private"),
         drafts=as_bool(data, "include_drafts"),
         facet_size=10**6 if limit < 0 else limit,

@@ -13,6 +13,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "search.sort": ("Ordenar por", "Sort by"),
     "search.sort.relevance": ("Relevancia", "Relevance"),
     "search.sort.modified": ("Actualizados recientemente", "Recently updated"),
+    "search.sort.oldest": ("Sin actualizar hace más tiempo", "Longest without an update"),
     "search.sort.name": ("Nombre", "Name"),
     "search.sort.quality": ("Mejor calidad", "Best quality"),
     "search.apply": ("Aplicar", "Apply"),
