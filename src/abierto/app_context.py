@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from abierto.catalog.view_counts import ViewCounter
 from abierto.db import Database
 from abierto.jobs.interface import JobQueue
 from abierto.search.service import ensure_index
@@ -17,6 +18,7 @@ class AppContext:
     db: Database
     store: BlobStore
     _jobs: JobQueue | None = field(default=None, repr=False)
+    _views: ViewCounter | None = field(default=None, repr=False)
 
     @property
     def jobs(self) -> JobQueue:
@@ -24,6 +26,13 @@ class AppContext:
         if self._jobs is None:
             self._jobs = make_queue(self)
         return self._jobs
+
+    @property
+    def views(self) -> ViewCounter:
+        """Dataset page views on their way to the database (see catalog.view_counts)."""
+        if self._views is None:
+            self._views = ViewCounter(self.db, self.settings.view_flush_seconds)
+        return self._views
 
     @classmethod
     def create(cls, settings: Settings) -> AppContext:
@@ -37,6 +46,8 @@ class AppContext:
         return cls(settings, db, blob_store(settings.storage_url, settings))
 
     def close(self) -> None:
+        if self._views is not None:
+            self._views.flush()
         if self._jobs is not None:
             self._jobs.close()
         self.db.dispose()

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     queue_name: str = "abierto"  # the Redis queue workers listen on
     # Running jobs touch their row this often; a job silent for 3 beats was abandoned.
     job_heartbeat_seconds: float = 10.0
+    # Dataset page views are added to the database at most this often (seconds) per process.
+    view_flush_seconds: float = 5.0
     # Memory for DuckDB while publishing and querying; the rest of the process stays small.
     duckdb_memory_mb: int = 512
     duckdb_threads: int = 0  # 0: one per core

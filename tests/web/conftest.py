@@ -108,7 +108,7 @@ def _serve(settings: Settings) -> tuple[uvicorn.Server, threading.Thread, str]:
 @pytest.fixture(scope="session")
 def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     root = tmp_path_factory.mktemp("portal")
-    settings = Settings(home=root / "home", rate_limit="100000/minute")
+    settings = Settings(home=root / "home", rate_limit="100000/minute", view_flush_seconds=0)
     ids = _publish_fixtures(settings, root)
     server, thread, url = _serve(settings)
     try:

@@ -66,7 +66,7 @@ def _rich_metadata(context: AppContext) -> None:
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory: pytest.TempPathFactory, realdata: Path) -> Iterator[Portal]:
     root = tmp_path_factory.mktemp("pages-dataset")
-    settings = Settings(home=root / "home", rate_limit="100000/minute")
+    settings = Settings(home=root / "home", rate_limit="100000/minute", view_flush_seconds=0)
     context = AppContext.create(settings)
     try:
         request = PublishRequest(realdata / CICLISTAS, "cdmx", "ciclistas", "Ciclistas CDMX")

@@ -8,6 +8,8 @@ from abierto.accounts.permissions import ANONYMOUS, Actor
 from abierto.app_context import AppContext
 from abierto.catalog.models import Theme
 from abierto.catalog.services import dataset_by_slug
+from abierto.catalog.view_counts import ViewCounter
+from abierto.search import cache as search_cache
 from abierto.web import portal_queries
 from tests.web.conftest import OBRAS_V1, OBRAS_V2, SECRET, hide, publish_csv
 
@@ -59,15 +61,24 @@ def test_views_are_counted_and_ranked(context: AppContext, tmp_path: Path) -> No
         found = {s: dataset_by_slug(session, s) for s in ("obras", "nuevo", "secreto")}
         ids = {slug: d.id for slug, d in found.items() if d is not None}
         modified = {slug: d.modified_at for slug, d in found.items() if d is not None}
+        generation = search_cache.generation(session)
+    counter = ViewCounter(context.db, interval=3600)  # written only when flushed
     for slug, views in (("obras", 1), ("nuevo", 3), ("secreto", 9)):
         for _ in range(views):
-            with context.db.session() as session:
-                portal_queries.count_view(session, ids[slug])
+            counter.add(ids[slug])
+    with context.db.session() as session:
+        assert portal_queries.most_viewed_datasets(session, ANONYMOUS) == []
+    counter.flush()
     with context.db.session() as session:
         ranked = portal_queries.most_viewed_datasets(session, ANONYMOUS)
         assert [(d.slug, d.view_count) for d in ranked] == [("nuevo", 3), ("obras", 1)]
         after = {slug: dataset_by_slug(session, slug).modified_at for slug in modified}  # type: ignore[union-attr]
-        assert after == modified  # a view is not a modification
+        assert after == modified  # a view is not a modification …
+        assert search_cache.generation(session) == generation  # … nor a change to search
+    eager = ViewCounter(context.db, interval=0)
+    eager.add(ids["obras"])
+    with context.db.session() as session:
+        assert dataset_by_slug(session, "obras").view_count == 2  # type: ignore[union-attr]
 
 
 def test_organizations_and_their_readable_datasets(context: AppContext, tmp_path: Path) -> None:

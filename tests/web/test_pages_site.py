@@ -23,7 +23,7 @@ HIDDEN = ("secreto", "Nómina secreta", "borrador", "Borrador oculto")
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     root = tmp_path_factory.mktemp("pages-site")
-    settings = Settings(home=root / "home", rate_limit="100000/minute")
+    settings = Settings(home=root / "home", rate_limit="100000/minute", view_flush_seconds=0)
     ids = _publish_fixtures(settings, root)
     server, thread, url = _serve(settings)
     try:

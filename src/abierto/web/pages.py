@@ -79,7 +79,7 @@ def dataset_page(
     dataset = queries.get_dataset(session, actor, slug)
     if dataset is None:
         raise HTTPException(status_code=404)
-    portal_queries.count_view(session, dataset.id)
+    context.views.add(dataset.id)
     lang_index = LANGUAGES.index(request_language(request))
     page = {
         "dataset": dataset,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from abierto.accounts.permissions import Actor, readable_datasets
@@ -94,17 +94,6 @@ def most_viewed_datasets(session: Session, actor: Actor, limit: int = 6) -> list
     query = _datasets(actor).where(Dataset.view_count > 0)
     query = query.order_by(Dataset.view_count.desc(), Dataset.slug).limit(limit)
     return list(session.scalars(query))
-
-
-def count_view(session: Session, dataset_id: str) -> None:
-    """One atomic UPDATE, so concurrent views are all counted; a view is not a modification,
-    so ``modified_at`` keeps its value (the column's ``onupdate`` would otherwise set it)."""
-    session.execute(
-        update(Dataset)
-        .where(Dataset.id == dataset_id)
-        .values(view_count=Dataset.view_count + 1, modified_at=Dataset.modified_at)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def organizations_with_counts(
