@@ -318,6 +318,34 @@ def test_form_errors_keep_the_values(site: Site) -> None:
         assert "Propuesta por revisar" not in text(http.get(f"{ZAP}/catastro"))
 
 
+def test_a_submission_sent_back_reopens_as_it_was(site: Site) -> None:
+    """After "request changes", its author's form starts from what they sent (not from the
+    accepted answers, here none); anyone else's starts from the accepted entry."""
+    entry, form = f"{ZAP}/reglamentos", f"{ZAP}/reglamentos/submit"
+    url = "https://reglamentos.zapopan.gob.mx/reglamentos.csv"
+    with browser(site.url, "vol") as client:
+        sent = _post(
+            client, form, form, exists="yes", online="yes", url=url, free="yes",
+            comment="Falta el reglamento de tránsito", evidence=url,
+        )  # fmt: skip
+        assert sent.status_code == 303, sent.text
+    submission = _pending(site, "reglamentos")
+    with browser(site.url, "rev-zap") as client:
+        returned = _post(
+            client, f"{entry}/review", entry, submission=submission.id,
+            decision="request_changes", reason="Agrega la licencia",
+        )  # fmt: skip
+        assert returned.status_code == 303
+    assert _pending(site, "reglamentos").status == "changes_requested"
+    with browser(site.url, "vol") as client:
+        again = text(client.get(form))
+    assert f'value="{url}"' in again and "Falta el reglamento de tránsito" in again
+    assert re.search(r'name="free" value="yes"\s*checked', again)
+    with browser(site.url, "otro") as client:
+        fresh = text(client.get(form))
+    assert f'value="{url}"' not in fresh and "Falta el reglamento" not in fresh
+
+
 def test_a_pending_submission_blocks_a_new_one(site: Site) -> None:
     page = f"{ZAP}/gasto/submit"
     with browser(site.url, "otro") as client:

@@ -97,18 +97,30 @@ def _found(session: Session, names: tuple[str, str, str]) -> tuple[Census, Place
 
 
 def _current_values(
-    session: Session, census: Census, place: Place, dataset_type: DatasetType
+    session: Session, census: Census, place: Place, dataset_type: DatasetType, actor: Actor
 ) -> dict[str, Any]:
-    """The accepted entry's answers: an edit starts from what is there."""
+    """Where an edit starts: the actor's own submission a reviewer sent back for changes
+    (newer than the accepted answers), else the accepted entry's answers."""
     entry = workflow.find_entry(session, census.id, place.id, dataset_type.id)
-    submission = session.get(Submission, entry.submission_id) if entry else None
-    if submission is None:
+    accepted = session.get(Submission, entry.submission_id) if entry else None
+    returned = _returned_to(session, census, place, dataset_type, actor)
+    if returned is not None and (accepted is None or returned.created_at > accepted.created_at):
+        return {
+            "answers": dict(returned.answers),
+            "evidence": list(returned.evidence),
+            "comment": returned.comment,
+        }
+    if accepted is None:
         return {"answers": {}, "evidence": [], "comment": ""}
-    return {
-        "answers": dict(submission.answers),
-        "evidence": list(submission.evidence),
-        "comment": "",
-    }
+    return {"answers": dict(accepted.answers), "evidence": list(accepted.evidence), "comment": ""}
+
+
+def _returned_to(
+    session: Session, census: Census, place: Place, dtype: DatasetType, actor: Actor
+) -> Submission | None:
+    history = workflow.history(session, census.id, place.id, dtype.id)
+    mine = [s for s in history if actor.user_id is not None and s.user_id == actor.user_id]
+    return mine[0] if mine and mine[0].status == "changes_requested" else None
 
 
 def _prefilled(request: Request, values: dict[str, Any]) -> Prefill | None:
@@ -135,6 +147,7 @@ def _pending(session: Session, census: Census, place: Place, dtype: DatasetType)
 def _form_page(
     request: Request,
     session: Session,
+    actor: Actor,
     names: tuple[str, str, str],
     values: dict[str, Any] | None = None,
     error: CensusError | None = None,
@@ -142,7 +155,7 @@ def _form_page(
     census, place, dataset_type = _found(session, names)
     questions = form_questions(census, dataset_type)
     pending = _pending(session, census, place, dataset_type)
-    values = values or _current_values(session, census, place, dataset_type)
+    values = values or _current_values(session, census, place, dataset_type, actor)
     found = _prefilled(request, values)
     evidence = list(values["evidence"])
     evidence += [""] * max(1, EVIDENCE_FIELDS - len(evidence))
@@ -176,7 +189,7 @@ def submit_page(
     if not actor.is_authenticated:
         return redirect(local_url(request, "/login", next=request.url.path))
     with context.db.session() as session:
-        return _form_page(request, session, (slug, key, type_slug))
+        return _form_page(request, session, actor, (slug, key, type_slug))
 
 
 def read_form(census: Census, form: Any) -> dict[str, Any]:
@@ -232,5 +245,5 @@ def _save(
             back = workflow.entry_path(census, place, dataset_type)
     except CensusError as exc:
         with context.db.session() as session:
-            return _form_page(request, session, names, values, exc)
+            return _form_page(request, session, actor, names, values, exc)
     return redirect(local_url(request, back, notice="submitted"))
