@@ -5,7 +5,8 @@
 Builds the search benchmark's catalog (bench/search_catalog.py: metadata, tags, themes,
 table releases with reports and schemas, PDF files and links) and times
 ``quality.services.score_catalog``, which loads every dataset's facts in bulk queries and
-records one history row per dataset.
+records one history row per dataset (and per organization), then the public scoreboard.
+``bench_links`` times the link checker (``quality.links``) on a local server.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from abierto.catalog.models import utcnow  # noqa: E402
 from abierto.db import Database  # noqa: E402
+from abierto.quality.organizations import scoreboard  # noqa: E402
 from abierto.quality.services import score_catalog  # noqa: E402
 from abierto.settings import Settings  # noqa: E402
 from search_catalog import build_catalog  # noqa: E402
@@ -38,11 +40,16 @@ def run(name: str, settings: Settings, count: int) -> None:
             started = time.perf_counter()
             scored = score_catalog(session, utcnow())
             elapsed = time.perf_counter() - started
+        with database.session() as session:
+            started = time.perf_counter()
+            ranked = len(scoreboard(session, utcnow().date()))
+            board = time.perf_counter() - started
     finally:
         database.dispose()
     verdict = "met" if elapsed < 60 else "NOT met"
     rate = scored / elapsed
     print(f"{name:<11} {scored:,} datasets in {elapsed:.1f} s ({rate:,.0f}/s); < 60 s: {verdict}")
+    print(f"{name:<11} scoreboard of {ranked:,} organizations in {board * 1000:.0f} ms")
 
 
 def bench_links(count: int, per_host: int) -> None:

@@ -1,7 +1,8 @@
 """The permission function, as a table: every actor × every Action × every kind of dataset.
 
-``readable_datasets`` (the SQL form of the read rule) is checked against ``can`` on both
-databases, so listings can never disagree with the page of one dataset.
+``readable_datasets`` and ``editable_datasets`` (the SQL forms of the read and edit rules)
+are checked against ``can`` on both databases, so listings can never disagree with the page
+of one dataset.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from abierto.accounts.permissions import (
     Actor,
     actor_for,
     can,
+    editable_datasets,
     readable_datasets,
 )
 from abierto.app_context import AppContext
@@ -107,7 +109,7 @@ def _db_actor(context: AppContext, name: str) -> tuple[Actor, str]:
         return actor_for(session, user), org.id
 
 
-def test_readable_datasets_agrees_with_can(context: AppContext) -> None:
+def test_readable_and_editable_datasets_agree_with_can(context: AppContext) -> None:
     with context.db.session() as session:
         org, other = Organization(slug="zapopan", name="Z"), Organization(slug="otra", name="O")
         session.add_all([org, other])
@@ -127,6 +129,10 @@ def test_readable_datasets_agrees_with_can(context: AppContext) -> None:
             listed = set(session.scalars(select(Dataset.slug).where(readable_datasets(actor))))
             allowed = {d.slug for d in datasets if can(actor, Action.READ, d)}
             assert listed == allowed, name
+            editable = set(session.scalars(select(Dataset.slug).where(editable_datasets(actor))))
+            assert editable == {d.slug for d in datasets if can(actor, Action.EDIT, d)}, name
+        forged = ACTORS["forged"]
+        assert not session.scalars(select(Dataset.slug).where(editable_datasets(forged))).all()
         assert len(set(session.scalars(select(Dataset.slug).where(readable_datasets(ANONYMOUS)))))
         assert {"zapopan-private", "zapopan-draft"} <= allowed  # the last actor: the site admin
 

@@ -2,7 +2,8 @@
 
 An ``Actor`` is the caller of a request (a logged-in user, a token's owner or anonymous),
 with its roles per organization resolved once. ``can`` answers for one object;
-``readable_datasets`` is the same read rule as a SQL condition, for listings and search.
+``readable_datasets`` and ``editable_datasets`` are the same rules as SQL conditions, for
+listings, search and the quality dashboard.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from abierto.accounts.models import ROLES, Membership, User
@@ -91,12 +92,24 @@ def can(
     return actor.has_role(org, NEEDED_ROLE[action])
 
 
+def public_datasets() -> ColumnElement[bool]:
+    """SQL condition: the datasets anyone may read (``is_public``)."""
+    return and_(Dataset.private.is_(False), Dataset.state == "published")
+
+
 def readable_datasets(actor: Actor) -> ColumnElement[bool]:
     """SQL condition: the datasets ``actor`` may read (use it on every listing and search)."""
-    public = and_(Dataset.private.is_(False), Dataset.state == "published")
     if actor.is_site_admin and actor.is_authenticated:
         return true()
-    member_of = actor.organizations_with("member")
+    member_of = actor.organizations_with(NEEDED_ROLE[Action.READ])
     if not member_of:
-        return public
-    return or_(public, Dataset.organization_id.in_(member_of))
+        return public_datasets()
+    return or_(public_datasets(), Dataset.organization_id.in_(member_of))
+
+
+def editable_datasets(actor: Actor) -> ColumnElement[bool]:
+    """SQL condition: the datasets ``actor`` may edit (``can`` with ``Action.EDIT``)."""
+    if actor.is_site_admin and actor.is_authenticated:
+        return true()
+    editor_of = actor.organizations_with(NEEDED_ROLE[Action.EDIT])
+    return Dataset.organization_id.in_(editor_of) if editor_of else false()

@@ -1,289 +1,299 @@
-"""Automatic pre-fill: answer what the evidence URL itself can tell, with the evidence.
+"""Automatic pre-fill: answer what the evidence URL itself can tell, each with its evidence.
 
-Given a URL of a dataset on this portal (``/datasets/{slug}``), on a CKAN portal
-(``/dataset/{name}``, read through ``package_show``), in a DCAT ``data.json`` catalog (pick
-the dataset with ``#identifier``), or of a file, ``prefill`` answers: exists, online,
-registration_free, free, bulk_download, format and open_format (by the real bytes of the
-first distribution, not the declared format), license and open_license, last_updated and
-up_to_date. What cannot be known is left out and said in ``problems``. A human still
-submits, and a reviewer still accepts.
+Volunteers spend most of a census day clicking through portals to see whether a file is
+there, opens without a login, is really a CSV and not a PDF, carries an open licence and
+is recent. Given an evidence URL — a dataset on this (or any abierto) portal, on a CKAN
+portal, in a DCAT ``data.json`` catalog, or a file — ``prefill`` does that reading
+(``prefill_sources``), downloads the first kilobytes of up to three of its files and
+judges them by their bytes (``prefill_sniff``), and answers by census question key:
+``exists``, ``online``, ``url``, ``registration_free``, ``free``, ``bulk_download``,
+``format``, ``open_format``, ``license``, ``open_license``, ``last_updated``,
+``up_to_date``. Each answer carries one line of evidence (what was fetched, what was seen)
+and the URL it came from. What cannot be determined is left out, never guessed, and
+``problems`` says why. A human still submits, and a reviewer still accepts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-from abierto.catalog.vocab import FREQUENCIES, LICENSES
+from abierto.catalog.vocab import FREQUENCIES
 from abierto.census.http import Fetched, Fetcher
-from abierto.quality.checks import OPEN_FORMATS
+from abierto.census.prefill_sniff import Sniffed, sniff
+from abierto.census.prefill_sources import SNIFF_BYTES, Distribution, Source, read_source
+from abierto.census.prefill_vocab import frequency_code, read_license
+from abierto.quality.checks import OPEN_FORMATS, PROPRIETARY_MACHINE_READABLE
 from abierto.quality.freshness import assess_freshness
 
-SNIFF_BYTES = 64 * 1024
-# ISO 8601 repeating durations (DCAT-US accrualPeriodicity) → DCAT-AP frequency codes.
-ISO_FREQUENCIES = {
-    "R/P1D": "DAILY", "R/P1W": "WEEKLY", "R/P7D": "WEEKLY", "R/P1M": "MONTHLY",
-    "R/P3M": "QUARTERLY", "R/P6M": "ANNUAL_2", "R/P1Y": "ANNUAL", "irregular": "IRREG",
-}  # fmt: skip
-CKAN_FREQUENCIES = {
-    "daily": "DAILY", "diario": "DAILY", "weekly": "WEEKLY", "semanal": "WEEKLY",
-    "monthly": "MONTHLY", "mensual": "MONTHLY", "quarterly": "QUARTERLY",
-    "trimestral": "QUARTERLY", "semestral": "ANNUAL_2", "annual": "ANNUAL", "anual": "ANNUAL",
-    "yearly": "ANNUAL",
-}  # fmt: skip
-LICENSE_ALIASES = {
-    "cc-by": "cc-by-4.0", "cc-by-4.0": "cc-by-4.0", "creativecommons.org/licenses/by/": "cc-by-4.0",
-    "cc-by-sa": "cc-by-sa-4.0", "creativecommons.org/licenses/by-sa/": "cc-by-sa-4.0",
-    "cc-zero": "cc0-1.0", "cc0": "cc0-1.0", "publicdomain/zero": "cc0-1.0",
-    "odc-odbl": "odc-odbl", "opendatacommons.org/licenses/odbl": "odc-odbl",
-    "odc-by": "odc-by", "odc-pddl": "odc-pddl", "libreusomx": "libre-uso-mx",
-    "libre-uso-mx": "libre-uso-mx", "cc-nc": "cc-by-nc-4.0", "by-nc": "cc-by-nc-4.0",
-}  # fmt: skip
+MAX_PROBES = 3
+# Paths a site sends visitors to when it wants them to log in first.
+LOGIN_PATH = re.compile(
+    r"(^|[/_.-])(log-?in|sign-?in|signon|iniciar-sesion|inicio-sesion|sesion|session|auth"
+    r"|oauth2?|sso|cas|acceso|acceder|entrar)([/_.?=-]|$)",
+    re.IGNORECASE,
+)
+DOCUMENTS = {"PDF", "DOC", "DOCX", "HTML"}  # readable by people, not by machines
 
 
 @dataclass(frozen=True, slots=True)
-class Answer:
+class PrefilledAnswer:
     value: str
-    evidence: str
+    evidence: str  # what was fetched and what was seen
+    source: str  # the URL whose answer this is
 
 
 @dataclass(slots=True)
 class Prefill:
-    answers: dict[str, Answer] = field(default_factory=dict)
+    url: str = ""
+    answers: dict[str, PrefilledAnswer] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
-    def set(self, key: str, value: str, evidence: str) -> None:
-        self.answers[key] = Answer(value, evidence)
+    def set(self, key: str, value: str, evidence: str, source: str) -> None:
+        self.answers[key] = PrefilledAnswer(value, evidence, source)
 
     def values(self) -> dict[str, str]:
         return {key: answer.value for key, answer in self.answers.items()}
 
 
-@dataclass(slots=True)
-class Source:
-    """What a catalog says of a dataset."""
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """One distribution's first bytes, fetched and judged."""
 
-    kind: str  # abierto | ckan | dcat | file
-    landing: Fetched
-    distributions: list[tuple[str, str]] = field(default_factory=list)  # (url, declared)
-    license: str | None = None
-    modified: dt.datetime | None = None
-    frequency: str | None = None
+    distribution: Distribution
+    fetched: Fetched
+    sniffed: Sniffed | None
+
+    @property
+    def format(self) -> str:
+        return self.sniffed.format if self.sniffed else ""
+
+    @property
+    def got_data(self) -> bool:
+        return self.fetched.ok and not walled(self.fetched) and self.format not in ("", "HTML")
+
+    @property
+    def rank(self) -> int:
+        """How good a sign of openness this file is: open formats first, web pages last."""
+        if self.format in OPEN_FORMATS and self.format != "TXT":
+            return 4
+        if self.format in PROPRIETARY_MACHINE_READABLE:
+            return 3
+        return {"ZIP": 2, "PDF": 1, "DOC": 1, "DOCX": 1, "TXT": 0, "HTML": -1}.get(self.format, -2)
+
+    def evidence(self) -> str:
+        seen = f"; the first bytes are {self.sniffed.describe()}" if self.sniffed else ""
+        declared = self.distribution.declared
+        if declared and self.format and self.format.lower() not in declared.lower():
+            seen += f" (declared {declared})"
+        return f"{self.fetched.describe()}{seen}"
 
 
-def prefill(url: str, fetcher: Fetcher, now: dt.datetime) -> Prefill:
-    result = Prefill()
-    source = _source(url, fetcher, result)
-    if source is None:
+def prefill(
+    url: str,
+    client: Fetcher,
+    now: dt.datetime,
+    *,
+    frequency_hint: str | None = None,
+    portal: str | None = None,
+) -> Prefill:
+    """Answers by question key for ``url``. ``frequency_hint`` (a frequency code or word) is
+    used for "up to date" only when the catalog declares none; ``portal`` is this portal's
+    public base URL, so its own datasets are named as such in the evidence."""
+    url = url.strip()
+    result = Prefill(url)
+    source = read_source(url, client, result.problems, portal)
+    if source is None or not _reachable(source, result):
         return result
-    _online(source, result)
-    if not source.landing.ok:
-        return result
-    _format(source, fetcher, result)
+    probes = _probe(source, client, result)
+    _access(source, probes, result)
+    _format(probes, result)
     _license(source, result)
-    _freshness(source, now, result)
+    _freshness(source, now, frequency_hint, result)
     return result
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+def walled(fetched: Fetched) -> bool:
+    """Asked for a login: 401/403, or redirected to a login page."""
+    if fetched.status in (401, 403):
+        return True
+    path = urlsplit(fetched.final_url).path
+    return bool(fetched.redirects) and LOGIN_PATH.search(path) is not None
 
 
-def _source(url: str, fetcher: Fetcher, result: Prefill) -> Source | None:
-    path = urlsplit(url).path
-    # abierto's own dataset pages answer through its CKAN-compatible package_show.
-    for pattern, kind in (
-        (r"/datasets/([\w.-]+)/?$", "abierto"),
-        (r"/dataset/([\w.-]+)/?$", "ckan"),
-    ):
-        if match := re.search(pattern, path):
-            found = _ckan(url, match.group(1), fetcher, kind)
-            if found is not None:
-                return found
-    landing = fetcher.get(url, max_bytes=SNIFF_BYTES if not path.endswith(".json") else None)
-    if landing.ok and _is_dcat(landing.body):
-        return _dcat(url, landing, result)
-    return Source("file", landing, [(url, "")])
-
-
-def _json(fetched: Fetched) -> Any:
-    if not fetched.ok or fetched.truncated:
-        return None
-    try:
-        return json.loads(fetched.body)
-    except ValueError:
-        return None
-
-
-def _ckan(url: str, name: str, fetcher: Fetcher, kind: str) -> Source | None:
-    api = fetcher.get(f"{_origin(url)}/api/3/action/package_show?id={name}")
-    data = _json(api)
-    if not isinstance(data, dict) or not data.get("success"):
-        return None
-    package = data["result"]
-    extras = {e.get("key"): e.get("value") for e in package.get("extras") or []}
-    frequency = package.get("frequency") or extras.get("frequency") or extras.get("frecuencia")
-    declared = str(frequency or "")
-    return Source(
-        kind,
-        api,
-        [(r["url"], r.get("format") or "") for r in package.get("resources", []) if r.get("url")],
-        package.get("license_id") or package.get("license_url"),
-        _date(package.get("metadata_modified")),
-        declared.upper()
-        if declared.upper() in FREQUENCIES
-        else CKAN_FREQUENCIES.get(declared.lower()),
-    )
-
-
-def _is_dcat(body: bytes) -> bool:
-    return body.lstrip()[:1] == b"{" and b'"dataset"' in body
-
-
-def _dcat(url: str, landing: Fetched, result: Prefill) -> Source | None:
-    data = _json(landing)
-    datasets = data.get("dataset") if isinstance(data, dict) else None
-    if not isinstance(datasets, list) or not datasets:
-        result.problems.append("the data.json catalog lists no dataset")
-        return None
-    wanted = urlsplit(url).fragment
-    chosen = next(
-        (d for d in datasets if wanted and wanted in (d.get("identifier"), d.get("title"))), None
-    )
-    if chosen is None:
-        if wanted:
-            result.problems.append(f"no dataset {wanted!r} in the data.json catalog")
-            return None
-        chosen = datasets[0]
-    distributions = [
-        (d.get("downloadURL") or d.get("accessURL"), d.get("format") or d.get("mediaType") or "")
-        for d in chosen.get("distribution") or []
-        if d.get("downloadURL") or d.get("accessURL")
-    ]
-    return Source(
-        "dcat",
-        landing,
-        distributions,
-        chosen.get("license"),
-        _date(chosen.get("modified")),
-        ISO_FREQUENCIES.get(str(chosen.get("accrualPeriodicity") or "")),
-    )
-
-
-def _date(value: Any) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-def _online(source: Source, result: Prefill) -> None:
-    landing = source.landing
-    evidence = landing.describe()
-    if landing.ok:
-        result.set("exists", "yes", evidence)
-        result.set("online", "yes", evidence)
-        result.set("registration_free", "yes", f"{evidence}, without logging in")
-        result.set("free", "yes", f"{evidence}, without paying or logging in")
-    elif landing.status in (401, 403):
-        result.set("online", "yes", evidence)
-        result.set("registration_free", "no", f"{evidence}: the data asks for a login")
+def _reachable(source: Source, result: Prefill) -> bool:
+    page = source.page
+    evidence = page.describe()
+    if page.ok and not walled(page):
+        what = "the file answers" if source.kind == "file" else f"{source.label} describes it"
+        result.set("exists", "yes", f"{evidence}: {what}", page.url)
+        result.set("online", "yes", evidence, page.url)
+        return True
+    if walled(page):
+        result.set("online", "yes", f"{evidence}: the page is there, behind a login", page.url)
+        result.set("registration_free", "no", f"{evidence}: it asks for a login", page.url)
+        result.problems.append("behind a login: nothing more can be checked without an account")
+    elif page.status == 402:
+        result.set("online", "yes", evidence, page.url)
+        result.set("free", "no", f"{evidence}: the server asks for payment", page.url)
+        result.problems.append("behind a payment: nothing more can be checked")
     else:
         result.problems.append(f"could not read the URL: {evidence}")
-
-
-def sniff(body: bytes, content_type: str) -> str:
-    """The real format of a file from its first bytes."""
-    head = body[:2048].lstrip()
-    lower = head.lower()
-    if head.startswith(b"%PDF"):
-        return "PDF"
-    if head.startswith(b"PK\x03\x04"):
-        return "XLSX" if b"xl/" in body[:SNIFF_BYTES] else "ZIP"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "XLS"
-    if lower.startswith((b"<!doctype html", b"<html")) or b"<html" in lower[:512]:
-        return "HTML"
-    if head.startswith(b"<?xml") or head.startswith(b"<"):
-        return "XML"
-    if head[:1] in (b"{", b"["):
-        return "JSON"
-    return "CSV" if _looks_delimited(body) else "TXT"
-
-
-def _looks_delimited(body: bytes) -> bool:
-    text = body[:SNIFF_BYTES].decode("utf-8", errors="replace")
-    lines = [line for line in text.splitlines()[:20] if line.strip()]
-    if len(lines) < 2:
-        return False
-    for delimiter in (",", ";", "\t", "|"):
-        counts = {line.count(delimiter) for line in lines[:-1]}  # the last may be cut
-        if len(counts) == 1 and counts != {0}:
-            return True
     return False
 
 
-def _format(source: Source, fetcher: Fetcher, result: Prefill) -> None:
+def _declared_rank(distribution: Distribution) -> tuple[bool, int]:
+    """Files before access pages, declared open formats before the rest: the order in
+    which distributions are worth downloading."""
+    declared = distribution.declared.upper()
+    is_open = any(fmt in declared for fmt in OPEN_FORMATS if fmt != "TXT")
+    is_sheet = any(fmt in declared for fmt in PROPRIETARY_MACHINE_READABLE)
+    return (not distribution.is_file, 0 if is_open else 1 if is_sheet else 2)
+
+
+def _probe(source: Source, client: Fetcher, result: Prefill) -> list[Probe]:
+    if source.kind == "file":
+        page = source.page
+        judged = sniff(page.body, complete=not page.truncated)
+        if judged is not None and judged.format == "HTML":
+            result.problems.append(
+                f"{page.describe()}: {judged.describe()}, not a catalog record or a file;"
+                " give the URL of the file or of its dataset in a catalog"
+            )
+            return []
+        return [Probe(source.distributions[0], page, judged)]
     if not source.distributions:
-        result.problems.append("no downloadable file is listed")
-        return
-    url, declared = source.distributions[0]
-    fetched = source.landing if source.kind == "file" else fetcher.get(url, max_bytes=SNIFF_BYTES)
-    if not fetched.ok:
-        result.set("bulk_download", "no", fetched.describe())
-        return
-    real = sniff(fetched.body, fetched.content_type)
-    said = f" (declared {declared})" if declared and declared.upper() != real else ""
-    evidence = f"{fetched.describe()}; the first bytes are {real}{said}"
-    result.set("format", real, evidence)
-    result.set("open_format", "yes" if real in OPEN_FORMATS else "no", evidence)
-    whole = real != "HTML"
-    result.set("bulk_download", "yes" if whole else "no", evidence)
+        result.problems.append(f"{source.label} lists no file or link to the data")
+        return []
+    probes: list[Probe] = []
+    ordered = sorted(source.distributions, key=_declared_rank)
+    for distribution in ordered[:MAX_PROBES]:
+        fetched = client.get(distribution.url, max_bytes=SNIFF_BYTES)
+        judged = sniff(fetched.body, complete=not fetched.truncated) if fetched.ok else None
+        probes.append(Probe(distribution, fetched, judged))
+        if probes[-1].rank == 4:
+            return probes
+    if len(ordered) > MAX_PROBES:
+        result.problems.append(f"only {MAX_PROBES} of the {len(ordered)} files were checked")
+    return probes
 
 
-def license_id(value: str | None) -> str | None:
-    if not value:
+def _access(source: Source, probes: list[Probe], result: Prefill) -> None:
+    """url, registration_free, free and bulk_download: what downloading the data showed."""
+    data = max((p for p in probes if p.got_data), key=lambda p: p.rank, default=None)
+    if data is None:
+        result.set("url", result.url, f"{source.page.describe()}: {source.label}", result.url)
+        _no_data(probes, result)
+        return
+    got = data.fetched
+    result.set("url", got.url, f"{data.evidence()}: the data itself", got.url)
+    result.set(
+        "registration_free", "yes", f"{got.describe()} with no account or credentials", got.url
+    )
+    result.set("free", "yes", f"{got.describe()} without paying or logging in", got.url)
+    if data.sniffed and data.sniffed.paged:
+        result.set("bulk_download", "no", f"{data.evidence()}: one page of an API", got.url)
+    else:
+        result.set("bulk_download", "yes", f"{data.evidence()}: one file by one GET", got.url)
+
+
+def _no_data(probes: list[Probe], result: Prefill) -> None:
+    wall = next((p.fetched for p in probes if walled(p.fetched)), None)
+    paid = next((p.fetched for p in probes if p.fetched.status == 402), None)
+    page = next((p for p in probes if p.format == "HTML"), None)
+    if wall is not None:
+        evidence = f"{wall.describe()}: the file asks for a login"
+        result.set("registration_free", "no", evidence, wall.url)
+    if paid is not None:
+        result.set("free", "no", f"{paid.describe()}: the server asks for payment", paid.url)
+    if page is not None:
+        result.set(
+            "bulk_download", "no", f"{page.evidence()}: a web page, not a file", page.fetched.url
+        )
+    failed = [p.fetched.describe() for p in probes if not p.fetched.ok]
+    result.problems.append(
+        "no data file could be downloaded"
+        + (f" ({'; '.join(failed)})" if failed else "")
+        + ": free, registration and bulk download are left to a person"
+    )
+
+
+def _format(probes: list[Probe], result: Prefill) -> None:
+    judged = [p for p in probes if p.sniffed is not None]
+    if not judged:
+        if probes:
+            result.problems.append("the format could not be recognised from the bytes")
+        return
+    best = max(judged, key=lambda p: p.rank)
+    others = [f"{p.fetched.url} is {p.format}" for p in judged if p is not best]
+    evidence = best.evidence() + (f"; also {', '.join(others)}" if others else "")
+    url = best.fetched.url
+    result.set("format", best.format, evidence, url)
+    is_open = _open_format(best)
+    if is_open is None:
+        result.problems.append(f"{best.evidence()}: whether it is open is left to a person")
+    else:
+        result.set("open_format", "yes" if is_open else "no", evidence, url)
+
+
+def _open_format(probe: Probe) -> bool | None:
+    """Open and machine-readable? ``None`` when the bytes seen cannot tell."""
+    fmt = probe.format
+    if fmt == "ZIP":
+        inner = probe.sniffed.member.rsplit(".", 1)[-1].upper() if probe.sniffed else ""
+        if inner in OPEN_FORMATS and inner != "TXT":
+            return True
+        return False if inner in PROPRIETARY_MACHINE_READABLE | DOCUMENTS else None
+    if fmt == "TXT":
         return None
-    lowered = value.strip().lower()
-    if lowered in LICENSES:
-        return lowered
-    return next((v for k, v in LICENSE_ALIASES.items() if k in lowered), None)
+    return fmt in OPEN_FORMATS
 
 
 def _license(source: Source, result: Prefill) -> None:
-    found = license_id(source.license)
-    if source.license is None:
-        result.problems.append("the catalog states no licence")
+    if source.kind == "file":
+        result.problems.append("a bare file states no licence: the publisher's terms decide")
         return
-    evidence = f"the {source.kind} catalog says license {source.license!r}"
-    result.set("license", found or source.license, evidence)
-    if found is not None:
-        result.set("open_license", "yes" if LICENSES[found].is_open else "no", evidence)
+    if not source.license:
+        result.problems.append(f"{source.label} states no licence")
+        return
+    reading = read_license(source.license)
+    evidence = f"{source.label} says license {source.license!r}"
+    url = source.page.url
+    result.set("license", reading.id, evidence, url)
+    if reading.is_open is None:
+        result.problems.append(f"licence {source.license!r}: a person must read its terms")
     else:
-        result.problems.append(f"unknown licence {source.license!r}: a person must judge it")
-
-
-def _freshness(source: Source, now: dt.datetime, result: Prefill) -> None:
-    if source.modified is None:
-        result.problems.append("the catalog gives no modification date")
-        return
-    result.set(
-        "last_updated", source.modified.date().isoformat(), f"modified {source.modified:%Y-%m-%d}"
-    )
-    if source.frequency is None:
-        result.problems.append("no update frequency declared: up to date cannot be judged")
-        return
-    fresh = assess_freshness(source.frequency, source.modified, now)
-    if fresh.status in ("on_time", "due_soon", "overdue"):
-        evidence = (
-            f"modified {source.modified:%Y-%m-%d}, frequency {source.frequency}: {fresh.status}"
+        verdict = "conforms" if reading.is_open else "does not conform"
+        result.set(
+            "open_license",
+            "yes" if reading.is_open else "no",
+            f"{evidence}; {reading.id} {verdict} to the Open Definition",
+            url,
         )
-        result.set("up_to_date", "no" if fresh.status == "overdue" else "yes", evidence)
+
+
+def _freshness(source: Source, now: dt.datetime, hint: str | None, result: Prefill) -> None:
+    modified = source.modified
+    if modified is None:
+        result.problems.append(f"{source.label} gives no modification date")
+        return
+    when = f"{source.label}: {source.modified_from} {modified:%Y-%m-%d}"
+    url = source.page.url
+    result.set("last_updated", modified.date().isoformat(), when, url)
+    code, origin = frequency_code(source.frequency), f"declared frequency {source.frequency!r}"
+    if code is None and source.frequency:
+        result.problems.append(f"unknown update frequency {source.frequency!r}")
+    if code is None and hint:
+        code, origin = frequency_code(hint), f"expected frequency {hint!r} (not from the catalog)"
+    if code is None:
+        result.problems.append("no known update frequency: whether it is up to date is left open")
+        return
+    fresh = assess_freshness(code, modified, now)
+    if fresh.due_at is None:
+        result.problems.append(f"{origin} is {FREQUENCIES[code][1].lower()}: no due date")
+        return
+    late = f"overdue by {fresh.days_overdue} days" if fresh.status == "overdue" else "not due yet"
+    evidence = f"{when}; {origin} ({code}): next update due {fresh.due_at:%Y-%m-%d}, {late}"
+    result.set("up_to_date", "no" if fresh.status == "overdue" else "yes", evidence, url)

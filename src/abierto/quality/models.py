@@ -37,3 +37,21 @@ class CurrentQuality(Base):
     )
     score: Mapped[float] = mapped_column(index=True)
     computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class OrganizationQualityScore(Base):
+    """An organization's official score on a day: the mean current score of its public
+    datasets when the whole catalog was scored. The same for every reader, so the public
+    scoreboard's trend never depends on (or reveals) private datasets."""
+
+    __tablename__ = "quality_organization_score"
+    __table_args__ = (UniqueConstraint("organization_id", "day"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    score: Mapped[float]
+    datasets: Mapped[int]
+    computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

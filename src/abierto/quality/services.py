@@ -16,12 +16,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from abierto.catalog.models import Dataset, Organization, Release, Resource, dataset_tag
+from abierto.catalog.models import Dataset, Release, Resource, dataset_tag
 from abierto.catalog.models import dataset_theme as theme_link
 from abierto.quality import checks as quality_checks
 from abierto.quality.checks import Check, Facts
 from abierto.quality.freshness import assess_freshness
-from abierto.quality.models import CurrentQuality, QualityScore
+from abierto.quality.links import latest_results
+from abierto.quality.models import CurrentQuality, OrganizationQualityScore, QualityScore
+from abierto.quality.organizations import record_organizations
 from abierto.quality.scoring import breakdown, score
 from abierto.search import cache as search_cache
 
@@ -94,11 +96,25 @@ def _release_facts(
     """The latest release's report and columns, and the recent schema diffs, per dataset."""
     if not owner:
         return
-    rows = session.execute(
-        select(Release.resource_id, Release.row_count, Release.report, Release.diff,
-               Release.schema)
+    recent = (
+        select(
+            Release.resource_id,
+            Release.row_count,
+            Release.report,
+            Release.diff,
+            Release.schema,
+            func.row_number()
+            .over(partition_by=Release.resource_id, order_by=Release.number.desc())
+            .label("nth"),
+        )
         .where(Release.resource_id.in_(list(owner)))
-        .order_by(Release.resource_id, Release.number.desc())
+        .subquery()
+    )
+    rows = session.execute(
+        select(recent.c.resource_id, recent.c.row_count, recent.c.report, recent.c.diff,
+               recent.c.schema)
+        .where(recent.c.nth <= quality_checks.RECENT_RELEASES)
+        .order_by(recent.c.resource_id, recent.c.nth)
     ).all()  # fmt: skip
     seen: dict[str, int] = defaultdict(int)
     for resource_id, row_count, report, diff, schema in rows:
@@ -122,11 +138,7 @@ def _release_facts(
 
 
 def _link_facts(session: Session, facts: dict[str, Facts], links: Sequence[Any]) -> None:
-    """Link-checker results when the link checker has run; unchecked links do not count."""
-    try:
-        from abierto.quality.links import latest_results  # type: ignore[attr-defined]
-    except ImportError:
-        return
+    """The link checker's latest results; a link not checked yet does not count."""
     results = latest_results(session, [r.id for r in links])
     for r in links:
         result = results.get(r.id)
@@ -164,6 +176,7 @@ def record(session: Session, assessments: Sequence[Assessment], now: dt.datetime
         c.dataset_id: c
         for c in session.scalars(select(CurrentQuality).where(CurrentQuality.dataset_id.in_(ids)))
     }
+    changed = False
     for a in assessments:
         row = existing.get(a.dataset_id) or QualityScore(dataset_id=a.dataset_id, day=day)
         row.score = a.score
@@ -172,11 +185,13 @@ def record(session: Session, assessments: Sequence[Assessment], now: dt.datetime
         row.computed_at = now
         session.add(row)
         latest = current.get(a.dataset_id) or CurrentQuality(dataset_id=a.dataset_id)
+        changed = changed or latest.score != a.score
         latest.score = a.score
         latest.computed_at = now
         session.add(latest)
     session.flush()
-    search_cache.bump(session)  # the quality facet and sort read the current scores
+    if changed:  # the quality facet and sort read the current scores
+        search_cache.bump(session)
 
 
 def check_json(check: Check, lang: str) -> dict[str, Any]:
@@ -201,7 +216,8 @@ def score_dataset(
 def score_catalog(
     session: Session, now: dt.datetime, weights: dict[str, float] | None = None
 ) -> int:
-    """Score every dataset, in batches; returns how many."""
+    """Score every dataset, in batches, then store each organization's point of the day;
+    returns how many datasets."""
     done = 0
     last_id = ""
     while True:
@@ -209,59 +225,52 @@ def score_catalog(
             select(Dataset).where(Dataset.id > last_id).order_by(Dataset.id).limit(BATCH)
         ).all()
         if not batch:
-            return done
+            break
         record(session, assess(session, batch, now, weights), now)
         done += len(batch)
         last_id = batch[-1].id
+    record_organizations(session, now)
+    return done
 
 
-def history(session: Session, dataset_id: str, limit: int = 90) -> list[tuple[dt.date, float]]:
-    rows = session.execute(
-        select(QualityScore.day, QualityScore.score)
-        .where(QualityScore.dataset_id == dataset_id)
-        .order_by(QualityScore.day.desc())
-        .limit(limit)
-    ).all()
-    return [(day, s) for day, s in reversed(rows)]
-
-
-def organization_scores(
-    session: Session, visible: Any
-) -> list[tuple[Organization, float, int, float | None]]:
-    """(organization, mean current score, datasets scored, change since the previous day
-    with scores) over the datasets ``visible`` (a permissions condition), best first."""
-    latest_day = (
+def latest_breakdowns(session: Session, dataset_ids: Sequence[str]) -> dict[str, Any]:
+    """Dataset id → (current score, its family breakdown) from the latest history point."""
+    if not dataset_ids:
+        return {}
+    last = (
         select(QualityScore.dataset_id, func.max(QualityScore.day).label("day"))
+        .where(QualityScore.dataset_id.in_(list(dataset_ids)))
         .group_by(QualityScore.dataset_id)
         .subquery()
     )
     rows = session.execute(
-        select(Dataset.organization_id, QualityScore.day, QualityScore.score)
-        .join(QualityScore, QualityScore.dataset_id == Dataset.id)
-        .where(visible)
-    ).all()
-    by_org_day: dict[str, dict[dt.date, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for org_id, day, value in rows:
-        by_org_day[org_id][day].append(value)
-    current = session.execute(
-        select(Dataset.organization_id, func.avg(QualityScore.score), func.count())
-        .join(QualityScore, QualityScore.dataset_id == Dataset.id)
-        .join(
-            latest_day,
-            (latest_day.c.dataset_id == QualityScore.dataset_id)
-            & (latest_day.c.day == QualityScore.day),
+        select(QualityScore.dataset_id, QualityScore.score, QualityScore.breakdown).join(
+            last, (last.c.dataset_id == QualityScore.dataset_id) & (last.c.day == QualityScore.day)
         )
-        .where(visible)
-        .group_by(Dataset.organization_id)
     ).all()
-    orgs = {o.id: o for o in session.scalars(select(Organization))}
-    out = []
-    for org_id, mean, count in current:
-        days = sorted(by_org_day[org_id])
-        trend = None
-        if len(days) >= 2:
-            first = by_org_day[org_id][days[0]]
-            trend = round(float(mean) - sum(first) / len(first), 1)
-        out.append((orgs[org_id], round(float(mean), 1), int(count), trend))
-    out.sort(key=lambda row: (-row[1], row[0].name))
-    return out
+    return {dataset_id: (value, parts) for dataset_id, value, parts in rows}
+
+
+def history(session: Session, dataset_id: str, limit: int = 90) -> list[tuple[dt.date, float]]:
+    """A dataset's stored daily scores, oldest first (the last ``limit`` of them)."""
+    return _points(session, QualityScore, QualityScore.dataset_id == dataset_id, limit)
+
+
+def organization_history(
+    session: Session, organization_id: str, limit: int = 365
+) -> list[tuple[dt.date, float]]:
+    """An organization's stored daily scores, oldest first (the last ``limit`` of them)."""
+    condition = OrganizationQualityScore.organization_id == organization_id
+    return _points(session, OrganizationQualityScore, condition, limit)
+
+
+def _points(
+    session: Session,
+    model: type[QualityScore] | type[OrganizationQualityScore],
+    condition: Any,
+    limit: int,
+) -> list[tuple[dt.date, float]]:
+    rows = session.execute(
+        select(model.day, model.score).where(condition).order_by(model.day.desc()).limit(limit)
+    ).all()
+    return [(day, value) for day, value in reversed(rows)]

@@ -16,7 +16,7 @@ from abierto.web.dataset_view import ResourceView, metadata, resource_view
 from abierto.web.deps import ContextDep, SessionDep
 from abierto.web.i18n import LANGUAGE_COOKIE, LANGUAGES
 from abierto.web.preview import FORM_OPERATORS, PreviewState, run_preview
-from abierto.web.quality_views import dataset_quality
+from abierto.web.quality_views import dataset_quality, quality_weights
 from abierto.web.templating import render, request_language
 
 router = APIRouter(include_in_schema=False)
@@ -90,7 +90,9 @@ def dataset_page(
         "can_delete": can(actor, Action.DELETE, dataset),
         "base_url": str(request.base_url).rstrip("/"),
         "operators": FORM_OPERATORS,
-        "quality": dataset_quality(session, dataset, request_language(request)),
+        "quality": dataset_quality(
+            session, dataset, request_language(request), quality_weights(context)
+        ),
     }
     return render(request, "dataset.html", page)
 

@@ -12,8 +12,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "quality.none": ("Aún no hay puntajes.", "No scores yet."),
     "quality.scoreboard": ("Calidad por organización", "Quality by organization"),
     "quality.scoreboard.intro": (
-        "Promedio del puntaje de calidad (0–100) de los conjuntos de cada organización.",
-        "Mean quality score (0–100) of each organization's datasets.",
+        "Promedio del puntaje de calidad (0–100) de los conjuntos públicos de cada "
+        "organización; la tendencia es el cambio en los últimos 30 días.",
+        "Mean quality score (0–100) of each organization's public datasets; the trend is "
+        "the change over the last 30 days.",
     ),
     "quality.dashboard": ("Panel de calidad", "Quality dashboard"),
     "quality.dashboard.intro": (
@@ -21,6 +23,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Your datasets, those needing attention first.",
     ),
     "quality.dashboard.none": ("No editas ningún conjunto.", "You edit no dataset."),
+    "quality.dashboard.to_fix": ("Qué mejorar primero", "What to fix first"),
+    "quality.dashboard.late": ("Actualizaciones atrasadas", "Overdue updates"),
+    "quality.dashboard.none_late": (
+        "Ningún conjunto está atrasado.",
+        "No dataset is overdue.",
+    ),
+    "quality.dashboard.none_broken": (
+        "El revisor de enlaces no ha encontrado enlaces rotos.",
+        "The link checker has found no broken links.",
+    ),
+    "quality.last_updated": ("Última versión", "Last release"),
+    "quality.days_overdue": ("Días de atraso", "Days overdue"),
+    "quality.link": ("Enlace", "Link"),
+    "quality.link_status": ("Respuesta", "Response"),
+    "quality.broken_since": ("Roto desde", "Broken since"),
     "field.dataset": ("Conjunto de datos", "Dataset"),
     "quality.family.format": ("Formato", "Format"),
     "quality.family.structure": ("Estructura", "Structure"),
