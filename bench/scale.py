@@ -82,6 +82,11 @@ class Run:
         return self.requests / self.seconds if self.seconds else 0.0
 
     @property
+    def per_core(self) -> float:
+        """Requests per second of server CPU: flat when processes add no contention."""
+        return self.requests / self.server_cpu_s if self.server_cpu_s else 0.0
+
+    @property
     def label(self) -> str:
         cores = f"{self.processes} core(s)" if self.pinned else "unpinned"
         return f"{self.processes} process(es), {cores}"
@@ -283,11 +288,11 @@ def _f(value: float | None, spec: str = ",.1f") -> str:
 def report(runs: list[Run], kinds: list[str]) -> dict[str, dict[str, float | None]]:
     tail = "p99 ms" if runs[0].driver == "wrk" else "p95 ms"
     print(f"\n{'run':<28} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {tail:>8} {'err':>4}", end="")
-    print(f" {'server cores':>13} {'client cores':>13} {'machine busy':>13}")
+    print(f" {'server cores':>13} {'req/core-s':>11} {'client cores':>13} {'machine busy':>13}")
     for r in runs:
         print(
             f"{r.label:<28} {r.requests:>9} {r.rps:>8.1f} {_f(r.p50_ms):>8} {_f(r.tail_ms):>8} "
-            f"{r.errors:>4} {r.server_cpu_s / r.seconds:>13.2f} "
+            f"{r.errors:>4} {r.server_cpu_s / r.seconds:>13.2f} {r.per_core:>11.1f} "
             f"{r.client_cpu_s / r.seconds:>13.2f} {r.machine_busy:>12.0%}"
         )
     if any(r.latencies for r in runs) and len(kinds) > 1:
@@ -303,12 +308,14 @@ def report(runs: list[Run], kinds: list[str]) -> dict[str, dict[str, float | Non
         ratio = {
             "rps": two.rps / one.rps if one.rps else None,
             "tail": two.tail_ms / one.tail_ms if one.tail_ms and two.tail_ms else None,
+            "per_core": two.per_core / one.per_core if one.per_core else None,
         }
         ratios["pinned" if pinned else "unpinned"] = ratio
         how = "each process on its own core" if pinned else "unpinned"
         print(
             f"\n2 ÷ 1 processes ({how}): throughput {_f(ratio['rps'], '.2f')}× (2× is the "
-            f"ideal), {tail} latency {_f(ratio['tail'], '.2f')}×"
+            f"ideal), {tail} latency {_f(ratio['tail'], '.2f')}×, requests per server core "
+            f"{_f(ratio['per_core'], '.2f')}× (1× means the processes do not slow each other)"
         )
     for r in runs:
         if r.errors:
@@ -382,7 +389,9 @@ def main(argv: list[str] | None = None) -> int:
         "driver": args.driver,
         "duckdb_threads": args.duckdb_threads,
         "workload": {k: MIX[k] for k in kinds},
-        "runs": [asdict(r) | {"rps": r.rps, "latencies": None} for r in runs],
+        "runs": [
+            asdict(r) | {"rps": r.rps, "per_core": r.per_core, "latencies": None} for r in runs
+        ],
         "ratios": ratios,
     }
     path = args.out / "scale-results.json"
