@@ -3,6 +3,7 @@ facet size) answer the same in memory as in SQL, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import itertools
 from pathlib import Path
@@ -14,7 +15,14 @@ from abierto.accounts.permissions import Actor
 from abierto.app_context import AppContext
 from abierto.catalog.models import Dataset, Organization, Tag
 from abierto.search import cache, snapshot
-from abierto.search.service import Clause, SearchQuery, _compute, _compute_in_memory
+from abierto.search.service import (
+    Clause,
+    DateRange,
+    SearchQuery,
+    _compute,
+    _compute_in_memory,
+    search,
+)
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "search_catalog.py"
 
@@ -68,7 +76,7 @@ def test_in_memory_and_sql_agree(generated: AppContext) -> None:
             request = SearchQuery(
                 q=words,
                 filters={"frequency": ["monthly"]} if n % 4 == 0 else {},
-                sort=("relevance", "modified", "name")[n % 3],
+                sort=("relevance", "modified", "name", "oldest")[n % 4],
                 page_size=9,
                 clauses=clauses,
                 private=private,
@@ -102,3 +110,19 @@ def test_leaving_out_private_and_drafts(generated: AppContext) -> None:
             }
             assert set(got.ids) == wanted and got.total == len(wanted)
             assert 0 < len(wanted) <= len(rows)
+
+
+def test_date_ranges_narrow_the_results(generated: AppContext) -> None:
+    admin = Actor("u2", "raiz", is_site_admin=True)
+    with generated.db.session() as session:
+        stamps = sorted(session.scalars(select(Dataset.modified_at)))
+        middle = stamps[len(stamps) // 2]
+        newer = sum(1 for s in stamps if s >= middle)
+        since = SearchQuery(page_size=1000, ranges=(DateRange("modified", low=middle),))
+        assert search(session, admin, since).total == newer
+        before = DateRange("modified", high=middle, include_high=False)
+        assert search(session, admin, SearchQuery(ranges=(before,))).total == len(stamps) - newer
+        oldest = search(session, admin, SearchQuery(sort="oldest", page_size=1000)).items
+        assert [d.modified_at for d in oldest] == stamps
+        created = DateRange("created", low=max(stamps) + dt.timedelta(days=1))
+        assert search(session, admin, SearchQuery(ranges=(created,))).total == 0
