@@ -98,7 +98,8 @@ def test_demo_sources_are_an_excel_workbook_and_a_windows_1252_csv(tmp_path: Pat
 
 def test_demo_loads_once_and_a_second_run_changes_nothing(context: AppContext) -> None:
     lines = _load(context)
-    assert len(lines) == 2 + len(DATASETS) + len(CENSUS_USERS) + 1  # + the census
+    assert len(lines) == 2 + len(DATASETS) + len(CENSUS_USERS) + 2  # + census, quality
+    assert lines[-1] == f"calidad: {len(DATASETS)} conjuntos evaluados / datasets scored"
     assert "obra-publica: v1: 119, v2: 240 filas" in "\n".join(lines)
     counts = _row_counts(context)
     assert counts["organization"] == 4 and counts["theme"] == 7
@@ -272,6 +273,10 @@ def _check_served_portal(http: httpx.Client, settings: Settings, password: str) 
         assert http.get(f"/datasets/{slug}").status_code == 404
     budget = http.get("/datasets/presupuesto-egresos-federacion-2024")
     assert budget.status_code == 200 and "Ramo" in html.unescape(budget.text)
+    scoreboard = html.unescape(http.get("/quality").text)  # scored by the demo
+    assert (
+        "Gobierno del Estado de Jalisco" in scoreboard and "Aún no hay puntajes" not in scoreboard
+    )
 
     context = AppContext.create(settings)
     try:

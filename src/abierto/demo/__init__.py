@@ -28,7 +28,15 @@ from abierto.accounts.services import (
     user_by_name,
 )
 from abierto.app_context import AppContext
-from abierto.catalog.models import ActivityEvent, Dataset, Organization, Resource, Tag, Theme
+from abierto.catalog.models import (
+    ActivityEvent,
+    Dataset,
+    Organization,
+    Resource,
+    Tag,
+    Theme,
+    utcnow,
+)
 from abierto.catalog.services import dataset_by_slug
 from abierto.demo.catalog import (
     DATASETS,
@@ -112,6 +120,22 @@ def load_into(context: AppContext, password: str | None = None) -> Iterator[str]
     from abierto.demo.census import load_census  # imports this module: load it first
 
     yield from load_census(context, password)
+    yield _score_quality(context)
+
+
+def _score_quality(context: AppContext) -> str:
+    """Today's quality scores, so the scoreboard and the dataset panels have a first point
+    (production scores daily: ``abierto quality score``)."""
+    from abierto.quality.models import QualityScore
+    from abierto.quality.scoring import weights_from
+    from abierto.quality.services import score_catalog
+
+    weights = weights_from(context.settings.quality_weights)
+    with context.db.session() as session:
+        if session.scalar(select(QualityScore.dataset_id).limit(1)) is not None:
+            return "calidad: sin cambios / quality: unchanged"
+        scored = score_catalog(session, utcnow(), weights)
+    return f"calidad: {scored} conjuntos evaluados / datasets scored"
 
 
 def write_files(demo: DemoDataset, folder: Path) -> list[Path]:
