@@ -214,8 +214,18 @@ def test_only_the_places_government_confirms(world: World) -> None:
         workflow.confirm(world.session, entry, world.users["oficial"], "disputed")
     workflow.confirm(world.session, entry, world.users["oficial"], "disputed", "Falta 2025")
     confirmed = workflow.confirm(world.session, entry, world.users["oficial"], "confirmed", "Ok")
-    latest = workflow.latest_confirmation(world.session, entry)
+    latest = workflow.current_confirmation(world.session, entry)
     assert latest is not None and latest.id == confirmed.id
+    assert [c.state for c in workflow.confirmations(world.session, entry)] == [
+        "confirmed",
+        "disputed",
+    ]
+    newer = _submit(world)  # new answers accepted: the confirmation was about the old ones
+    workflow.review(world.session, newer, world.users["rev_zap"], "accept")
+    assert newer.decided_at is not None and newer.decided_at >= confirmed.created_at
+    assert workflow.current_confirmation(world.session, entry) is None
+    again = workflow.confirm(world.session, entry, world.users["oficial"], "confirmed")
+    assert workflow.current_confirmation(world.session, entry) == again
 
 
 def test_notifications_reach_reviewers_submitters_and_commenters(world: World) -> None:

@@ -252,11 +252,16 @@ def test_only_the_government_confirms(site: Site) -> None:
     with browser(site.url, "oficial") as client:
         disputed = _post(client, f"{page}/confirm", page, state="disputed", comment=" ")
         assert disputed.status_code == 400  # a dispute says what is wrong
+        first = _post(client, f"{page}/confirm", page, state="disputed", comment="Falta 2030")
+        assert first.status_code == 303
         done = _post(client, f"{page}/confirm", page, state="confirmed", comment=f"Sí {XSS}")
         assert done.status_code == 303
         entry = client.get(page)
-    assert "Confirmada por el gobierno" in text(entry) and XSS not in entry.text
-    assert "yo digo" not in text(entry)
+    shown = text(entry)
+    assert "Confirmada por el gobierno" in shown and XSS not in entry.text
+    assert "Respuestas anteriores del gobierno (1" in shown and "Falta 2030" in shown
+    assert shown.index("Confirmada por el gobierno") < shown.index("Falta 2030")
+    assert "yo digo" not in shown
 
 
 def test_comments_need_a_login_and_text(site: Site) -> None:

@@ -330,13 +330,26 @@ def confirm(
     return confirmation
 
 
-def latest_confirmation(session: Session, entry: Entry) -> Confirmation | None:
-    return session.scalar(
-        select(Confirmation)
-        .where(Confirmation.entry_id == entry.id)
-        .order_by(Confirmation.created_at.desc())
-        .limit(1)
+def confirmations(session: Session, entry: Entry) -> list[Confirmation]:
+    """Every answer of the government on the entry, newest first."""
+    return list(
+        session.scalars(
+            select(Confirmation)
+            .where(Confirmation.entry_id == entry.id)
+            .order_by(Confirmation.created_at.desc(), Confirmation.id.desc())
+        )
     )
+
+
+def current_confirmation(session: Session, entry: Entry) -> Confirmation | None:
+    """The government's newest answer if it is about the answers accepted now; one given
+    before a newer submission was accepted confirmed (or disputed) something else."""
+    found = confirmations(session, entry)
+    if not found:
+        return None
+    accepted = session.get(Submission, entry.submission_id)
+    since = accepted.decided_at if accepted is not None else None
+    return found[0] if since is None or found[0].created_at >= since else None
 
 
 def add_comment(

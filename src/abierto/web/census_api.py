@@ -183,7 +183,7 @@ def census_entries(slug: str, session: SessionDep, format: Format = "json") -> A
     items = []
     for entry in entries:
         submission = session.get(Submission, entry.submission_id)
-        confirmation = workflow.latest_confirmation(session, entry)
+        confirmation = workflow.current_confirmation(session, entry)
         place, dataset_type = places[entry.place_id], types[entry.dataset_type_id]
         items.append(
             {

@@ -118,13 +118,15 @@ def entry_context(
             .order_by(Comment.created_at)
         )
     )
-    confirmation = workflow.latest_confirmation(session, entry) if entry else None
+    confirmation = workflow.current_confirmation(session, entry) if entry else None
+    answered = workflow.confirmations(session, entry) if entry else []
+    earlier = [c for c in answered if confirmation is None or c.id != confirmation.id]
     people = user_names(
         session,
         [s.user_id for s in submissions]
         + [r.reviewer_id for rs in reviews.values() for r in rs]
         + [c.user_id for c in comments]
-        + ([confirmation.user_id] if confirmation else []),
+        + [c.user_id for c in answered],
     )
     answers = current.answers if current else {}
     may_review = bool(
@@ -152,9 +154,15 @@ def entry_context(
         "reviews": reviews,
         "comments": comments,
         "confirmation": confirmation,
-        "organization": (
-            session.get(Organization, confirmation.organization_id) if confirmation else None
-        ),
+        "earlier_confirmations": earlier,
+        "governments": {
+            o.id: o.name
+            for o in session.scalars(
+                select(Organization).where(
+                    Organization.id.in_({c.organization_id for c in answered})
+                )
+            )
+        },
         "people": people,
         "may_review": may_review,
         "government": (

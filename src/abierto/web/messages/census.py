@@ -206,6 +206,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "census.gov.disputed": ("Disputada por el gobierno", "Disputed by the government"),
     "census.gov.verified": ("Gobierno verificado", "Verified government"),
     "census.gov.by": ("{org}, el {date}", "{org}, on {date}"),
+    "census.gov.earlier": (
+        "Respuestas anteriores del gobierno ({count}), sobre esta u otras versiones",
+        "Earlier answers of the government ({count}), on this or earlier versions",
+    ),
     "census.gov.form_title": ("Respuesta del gobierno", "The government's answer"),
     "census.gov.form_help": (
         "Perteneces al gobierno verificado de este lugar: confirma la evaluación o dispútala "
