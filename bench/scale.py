@@ -45,7 +45,7 @@ from common import machine_info
 from ingest import VENV_BIN, Dataset, ensure_dataset
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-DATABASE = "abierto_bench_scale"
+DATABASE = "abierto_bench_scale_{rows}"  # one per table size: each has its home folder
 PAGE = "page"
 MIX = {
     PAGE: f"{ROWS_API}?dependencia={DEPENDENCIA}&tipo_contratacion={TIPO}"
@@ -108,29 +108,38 @@ def _abierto(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def _database_url(sqlite: bool, home: Path) -> str:
+def _database_url(sqlite: bool, home: Path, rows: int) -> str:
     if sqlite:
         return f"sqlite:///{home / 'abierto.db'}"
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{DATABASE}"
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{DATABASE.format(rows=rows)}"
+
+
+def _loaded(marker: Path, ds: Dataset, env: dict[str, str]) -> bool:
+    """The home was loaded from this file into this database (the marker says so)."""
+    if not marker.exists():
+        return False
+    seen = json.loads(marker.read_text())
+    return seen.get("bytes") == ds.bytes and seen.get("database") == env["ABIERTO_DATABASE_URL"]
 
 
 def load(ds: Dataset, work: Path, sqlite: bool) -> dict[str, str]:
     """The environment of a home with the table and the small datasets published (kept)."""
     home = work / ("sqlite" if sqlite else "postgresql") / f"rows-{ds.rows}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ABIERTO_", "PROMETHEUS"))}
-    env |= {"ABIERTO_HOME": str(home), "ABIERTO_DATABASE_URL": _database_url(sqlite, home)}
+    env |= {"ABIERTO_HOME": str(home), "ABIERTO_DATABASE_URL": _database_url(sqlite, home, ds.rows)}
     env |= {"ABIERTO_RATE_LIMIT": "", "ABIERTO_LOG_LEVEL": "warning"}
     marker = home / "loaded.json"
-    if marker.exists() and json.loads(marker.read_text()).get("bytes") == ds.bytes:
+    if _loaded(marker, ds, env):
         return env
     subprocess.run(["rm", "-rf", str(home)], check=True)
     home.mkdir(parents=True)
     if not sqlite:
         import psycopg
 
+        name = DATABASE.format(rows=ds.rows)
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{DATABASE}"')
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
     _abierto(env, "db", "upgrade")
     print(f"  publishing {ds.rows:,} rows …", file=sys.stderr, flush=True)
     _abierto(env, "publish", str(ds.path), "--org", "bench", "--dataset", "compras")
@@ -138,7 +147,7 @@ def load(ds: Dataset, work: Path, sqlite: bool) -> dict[str, str]:
         small = home / f"{slug}.csv"
         small.write_text("proveedor,monto\nAcme,10\nBeta,20\n", encoding="utf-8")
         _abierto(env, "publish", str(small), "--org", "bench", "--dataset", slug, "--title", title)
-    marker.write_text(json.dumps({"bytes": ds.bytes}))
+    marker.write_text(json.dumps({"bytes": ds.bytes, "database": env["ABIERTO_DATABASE_URL"]}))
     return env
 
 
