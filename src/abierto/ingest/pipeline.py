@@ -23,7 +23,7 @@ from abierto.ingest.profile import profile_parquet
 from abierto.ingest.readers import ReadOptions, read_tables
 from abierto.ingest.report import Report
 from abierto.ingest.source import ROW_COLUMN, SourceTable, cell_column
-from abierto.ingest.typed import TYPED, build_typed_table, present
+from abierto.ingest.typed import TYPED, bad_value, build_typed_table
 from abierto.ingest.types import (
     ColumnType,
     infer_types,
@@ -153,15 +153,11 @@ def process_table(
         report.add(error)
     kept, row_count, short_rows = _check_structure(con, source, names, report)
     failing = [(decided[i], names[i]) for i in kept if decided[i].column in typed.failures]
-    examples = {d.column: _failed_rows(con, d.column, name) for d, name in failing}
-    shorts = _rows_where(con, "__short AND NOT __blank") if short_rows else []
-    wanted = {h for rows in [*examples.values(), shorts] for _, h in rows}
-    raw = _raw_rows(con, source.width, wanted)
-    _report_missing_cells(con, source, short_rows, shorts, raw, report)
+    shorts = _rows_where(con, "__cells", "__short AND NOT __blank") if short_rows else []
+    _report_missing_cells(con, source, short_rows, shorts, report)
     for d, name in failing:
-        _report_type_errors(
-            source, d, name, typed.failures[d.column], examples[d.column], raw, report
-        )
+        examples = _rows_where(con, bad_value(d.column), f"{bad_value(d.column)} IS NOT NULL")
+        _report_type_errors(source, d, name, typed.failures[d.column], examples, report)
     _report_duplicates(con, report)
     columns = [
         Column(names[i], source.titles[i], decided[i].type, decided[i].candidate.key, i)
@@ -224,7 +220,7 @@ def _check_structure(
 
 def _report_blank_rows(con: duckdb.DuckDBPyConnection, count: int, report: Report) -> None:
     report.add_count("blank-row", count)
-    for line, _hash in _rows_where(con, "__blank") if count else []:
+    for line, _ in _rows_where(con, "NULL", "__blank") if count else []:
         report.add(ValidationError("blank-row", "fila vacía / empty row", row=line), counted=False)
 
 
@@ -251,28 +247,13 @@ def _column_label(titles: list[str], index: int) -> str:
     return title if unique else f"#{index + 1}"
 
 
-def _rows_where(con: duckdb.DuckDBPyConnection, condition: str) -> list[tuple[int, int]]:
-    """(row number, row hash) of the first rows of the typed table meeting ``condition``."""
+def _rows_where(
+    con: duckdb.DuckDBPyConnection, value: str, condition: str
+) -> list[tuple[int, Any]]:
+    """(row number, value) of the first rows of the typed table meeting ``condition``."""
     return con.execute(
-        f"SELECT {ROW_COLUMN}, __hash FROM {TYPED} WHERE {condition} ORDER BY 1 LIMIT 100"
+        f"SELECT {ROW_COLUMN}, {value} FROM {TYPED} WHERE {condition} ORDER BY 1 LIMIT 100"
     ).fetchall()
-
-
-def _failed_rows(con: duckdb.DuckDBPyConnection, column: str, name: str) -> list[tuple[int, int]]:
-    return _rows_where(con, f'{present(column)} AND "{name}" IS NULL')
-
-
-def _raw_rows(con: duckdb.DuckDBPyConnection, width: int, hashes: set[int]) -> dict[int, tuple]:
-    """The original cells of the rows with these hashes, found again in one pass (the
-    staged relation has no row numbers; the row hash the typed table keeps finds them)."""
-    if not hashes:
-        return {}
-    cells = ", ".join(cell_column(i) for i in range(width))
-    rows = con.execute(
-        f'SELECT hash({cells}) AS h, {cells} FROM "{STAGE}" '
-        f"WHERE hash({cells}) IN ({', '.join(map(str, hashes))})"
-    ).fetchall()
-    return {row[0]: row[1:] for row in rows}
 
 
 def _report_missing_cells(
@@ -280,14 +261,11 @@ def _report_missing_cells(
     source: SourceTable,
     short_rows: int,
     shorts: list[tuple[int, int]],
-    raw: dict[int, tuple],
     report: Report,
 ) -> None:
     """Cells absent from rows shorter than the header, listed for the first 100 rows."""
     missing = 0
-    for line, row_hash in shorts:
-        cells = raw.get(row_hash, ())
-        present_cells = sum(c is not None for c in cells)
+    for line, present_cells in shorts:
         missing += source.width - present_cells
         for index in range(present_cells, source.width):
             report.add(
@@ -297,10 +275,10 @@ def _report_missing_cells(
                 ),
                 counted=False,
             )  # fmt: skip
-    if short_rows > len(shorts):  # more than were listed: count them all in one pass
-        cells = [cell_column(i) for i in range(source.width)]
-        absent = " + ".join(f"({c} IS NULL)::INTEGER" for c in cells)
-        row = con.execute(f'SELECT sum({absent}) FROM "{STAGE}" WHERE {cells[-1]} IS NULL')
+    if short_rows > len(shorts):  # more than were listed: count them all
+        row = con.execute(
+            f"SELECT sum({source.width} - __cells) FROM {TYPED} WHERE __short AND NOT __blank"
+        )
         missing = int((row.fetchone() or [0])[0] or 0)
     report.add_count("missing-cell", missing)
 
@@ -310,16 +288,13 @@ def _report_type_errors(
     decided: ColumnType,
     name: str,
     count: int,
-    rows: list[tuple[int, int]],
-    raw: dict[int, tuple],
+    rows: list[tuple[int, str]],
     report: Report,
 ) -> None:
     index = int(decided.column[1:])
     title = source.titles[index] or name
     report.add_count("type-error", count)
-    for line, row_hash in rows:
-        cells = raw.get(row_hash)
-        value = cells[index] if cells else None
+    for line, value in rows:
         report.add(
             ValidationError(
                 "type-error",

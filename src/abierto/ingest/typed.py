@@ -38,6 +38,12 @@ def _code(column: str) -> str:
     return f'"__code_{column}"'
 
 
+def bad_value(column: str) -> str:
+    """The typed table's column holding the original text of a value that broke its type
+    (NULL elsewhere): the report quotes it without reading the file again."""
+    return f'"__bad_{column}"'
+
+
 def _blank_sql(width: int) -> str:
     # A CASE stops at the first cell with text, and `> ' '` (first byte past a space)
     # settles almost every cell without a string function.
@@ -63,10 +69,13 @@ def _typed_source(
 
 def _selects(source: SourceTable, decided: list[ColumnType], names: list[str]) -> list[str]:
     cells = [cell_column(i) for i in range(source.width)]
+    # Short rows are padded from the right: the last cell tells whether any is missing.
+    short = f"{cells[-1] if cells else 'NULL'} IS NULL"
+    present_cells = " + ".join(f"({c} IS NOT NULL)::INTEGER" for c in cells) or "0"
     selects = [
         f"{_blank_sql(source.width)} AS __blank",
-        # Short rows are padded from the right: the last cell tells whether any is missing.
-        f"{cells[-1] if cells else 'NULL'} IS NULL AS __short",
+        f"{short} AS __short",
+        f"CASE WHEN {short} THEN {present_cells} END AS __cells",
         f"hash({', '.join(cells)}) AS __hash",
     ]
     for d, name in zip(decided, names, strict=True):
@@ -81,9 +90,28 @@ def _selects(source: SourceTable, decided: list[ColumnType], names: list[str]) -
         selects.append(f'CAST({c.value_sql(refs)} AS {SQL_TYPES[c.type]}) AS "{name}"')
         if c.type != "text":
             selects.append(f"NOT m_{d.column} AS {present(d.column)}")
+            selects.append(f"{d.column} AS {_raw(d.column)}")
         if c.type in ("integer", "number"):
             selects.append(f"{code_like_sql(trimmed)} AS {_code(d.column)}")
     return selects
+
+
+def _raw(column: str) -> str:
+    return f'"__raw_{column}"'
+
+
+def _with_bad_values(sql: str, decided: list[ColumnType], names: list[str]) -> str:
+    """Replace the raw text passed through for each typed column by its bad value."""
+    typed = [(d, n) for d, n in zip(decided, names, strict=True) if d.type != "text"]
+    if not typed:
+        return sql
+    bad = ", ".join(
+        f'CASE WHEN {present(d.column)} AND "{name}" IS NULL THEN {_raw(d.column)} END '
+        f"AS {bad_value(d.column)}"
+        for d, name in typed
+    )
+    raw = ", ".join(_raw(d.column) for d, _ in typed)
+    return f"SELECT * EXCLUDE ({raw}), {bad} FROM ({sql})"
 
 
 def build_typed_table(
@@ -105,7 +133,8 @@ def build_typed_table(
         selects = ", ".join(_selects(source, decided, names))
         # Readers that number rows themselves stage a __row column; the CSV view does not.
         inner = _typed_source(staged, source, decided, numbered=source.finish_scan is None)
-        sql = f"CREATE OR REPLACE TABLE {TYPED} AS SELECT {ROW_COLUMN}, {selects} FROM ({inner})"
+        rows = _with_bad_values(f"SELECT {ROW_COLUMN}, {selects} FROM ({inner})", decided, names)
+        sql = f"CREATE OR REPLACE TABLE {TYPED} AS {rows}"
         if scan is None:
             source.scan(con, sql)
             count = con.execute(f"SELECT count(*) FROM {TYPED}").fetchone()
@@ -116,9 +145,11 @@ def build_typed_table(
             con,
             TYPED,
             scan,
-            lambda rel, selects=selects: (
+            lambda rel, selects=selects: _with_bad_values(
                 f"SELECT {ROW_COLUMN}, {selects} FROM "
-                f"({_typed_source(rel, source, decided, numbered=True)})"
+                f"({_typed_source(rel, source, decided, numbered=True)})",
+                decided,
+                names,
             ),
         )
         failures, changed = _widen_where_needed(con, decided, names)

@@ -10,7 +10,7 @@ runs as vectorised SQL in DuckDB, never as a Python call per cell.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -285,15 +285,16 @@ def _count_passing(
 ) -> dict[str, _Counts]:
     """Per column: values present, present as dates, code-like, and passing each candidate.
 
-    The sample is unpivoted to (column, value) pairs with each prepared form computed once,
-    so each candidate is one expression for all columns: the query stays small however
-    wide the table is.
+    The sample is unpivoted to (column, value) pairs, so each candidate is one expression
+    for all columns: the query stays small however wide the table is. A prepared form and
+    a candidate are computed only on the values of the columns that try them (the month
+    names' dozen regular expressions would otherwise run on every sampled value).
     """
     columns = [c for c in tried if tried[c]] or list(tried)
     if not columns:
         return {}
     prepared = ", ".join(
-        f"{sql.replace('{v}', 'v')} AS {name}" for name, sql in PREPARED.items() if name != "raw"
+        f"{_prepared_sql(name, tried)} AS {name}" for name in PREPARED if name != "raw"
     )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE ab_sample AS SELECT col, v AS raw, {prepared} FROM "
@@ -308,8 +309,10 @@ def _count_passing(
         f"count(*) FILTER (WHERE {code_like_sql('trim')})",
     ]
     for c in used:
+        among = _in_list(_trying(tried, lambda option, c=c: option is c))
         parts.append(
-            f"count(*) FILTER (WHERE NOT {c.missing_sql(refs)} AND NOT {c.failed_sql(refs)})"
+            f"count(*) FILTER (WHERE col IN ({among}) AND NOT {c.missing_sql(refs)} "
+            f"AND NOT {c.failed_sql(refs)})"
         )
     rows = con.execute(f"SELECT col, {', '.join(parts)} FROM ab_sample GROUP BY col").fetchall()
     con.execute("DROP TABLE ab_sample")
@@ -321,6 +324,25 @@ def _count_passing(
         ok = {c.key: ok_all[c.key] for c in options}
         result[column] = _Counts(values[0], values[1], values[2], ok)
     return result
+
+
+def _trying(tried: dict[str, list[Candidate]], test: Callable[[Candidate], bool]) -> list[str]:
+    """The columns with a candidate passing ``test``."""
+    return [column for column, options in tried.items() if any(test(c) for c in options)]
+
+
+def _in_list(columns: list[str]) -> str:
+    return ", ".join(f"'{c}'" for c in columns) or "NULL"
+
+
+def _prepared_sql(name: str, tried: dict[str, list[Candidate]]) -> str:
+    """A prepared form of the sampled value ``v``, NULL for the columns that do not use it
+    ("trim" is kept for all: the code-like check reads it)."""
+    sql = PREPARED[name].replace("{v}", "v")
+    if name == "trim":
+        return sql
+    columns = _trying(tried, lambda c: c.prepare == name)
+    return f"CASE WHEN col IN ({_in_list(columns)}) THEN {sql} END"
 
 
 def _passing(counts: _Counts, options: list[Candidate]) -> list[Candidate]:
