@@ -23,7 +23,8 @@ from abierto.ingest.profile import profile_parquet
 from abierto.ingest.readers import ReadOptions, read_tables
 from abierto.ingest.report import Report
 from abierto.ingest.source import ROW_COLUMN, SourceTable, cell_column
-from abierto.ingest.typed import TYPED, bad_value, build_typed_table
+from abierto.ingest.stream import ROW_GROUP_ROWS
+from abierto.ingest.typed import TYPED, TypedTable, bad_value, build_typed_table
 from abierto.ingest.types import (
     ColumnType,
     infer_types,
@@ -35,10 +36,6 @@ from abierto.query.sql import literal
 from abierto.settings import Settings
 
 STAGE = "staged"
-# Rows per Parquet row group of a release. DuckDB decodes whole row groups, so a page of the
-# data API (a cursor, an offset, the first page) costs one group: 32,768 rows read 4× less
-# than DuckDB's default 122,880 for a file about 5 % larger (bench/README.md, data API).
-ROW_GROUP_ROWS = 32_768
 Progress = Callable[[str], None]
 
 
@@ -147,7 +144,8 @@ def process_table(
     )
     keep_identifiers_as_text(decided, names)
     progress(f"{source.name}: convirtiendo y validando / parsing and validating")
-    typed = build_typed_table(con, source, STAGE, decided, names)
+    written = parquet.with_name(f"{parquet.stem}-typed.parquet")
+    typed = build_typed_table(con, source, STAGE, decided, names, written)
     report = Report()
     for error in source.errors:
         report.add(error)
@@ -164,7 +162,7 @@ def process_table(
         for i in kept
     ]
     progress(f"{source.name}: escribiendo Parquet / writing Parquet")
-    _write_parquet(con, columns, parquet, ordered=typed.scan.extra is not None)
+    _finish_parquet(con, typed, [c.name for c in columns], names, parquet)
     progress(f"{source.name}: perfilando / profiling")
     profiles = profile_parquet(con, parquet.as_posix(), [(c.name, c.type) for c in columns])
     for column in columns:
@@ -207,12 +205,13 @@ def _check_structure(
     width = source.width
     parts = ["count(*)", "count(*) FILTER (WHERE __blank)"]
     parts += ["count(*) FILTER (WHERE __short AND NOT __blank)"]
-    parts += [f'count("{name}")' for name in names]
+    untitled = [i for i in range(width) if not source.titles[i].strip()]
+    parts += [f'count("{names[i]}")' for i in untitled]
     row = con.execute(f"SELECT {', '.join(parts)} FROM {TYPED}").fetchone()
     assert row is not None
     total, blank, short_rows = row[0], row[1], row[2]
-    filled = row[3:]
-    kept = [i for i in range(width) if source.titles[i].strip() or filled[i]]
+    filled = dict(zip(untitled, row[3:], strict=True))
+    kept = [i for i in range(width) if i not in filled or filled[i]]
     _report_headers(source, kept, report)
     _report_blank_rows(con, blank, report)
     return kept, total - blank, short_rows
@@ -322,14 +321,32 @@ def _report_duplicates(con: duckdb.DuckDBPyConnection, report: Report) -> None:
             )
 
 
-def _write_parquet(
-    con: duckdb.DuckDBPyConnection, columns: list[Column], parquet: Path, *, ordered: bool
+def _finish_parquet(
+    con: duckdb.DuckDBPyConnection,
+    typed: TypedTable,
+    kept: list[str],
+    names: list[str],
+    parquet: Path,
 ) -> None:
-    parquet.parent.mkdir(parents=True, exist_ok=True)
-    selects = ", ".join(f'"{c.name}"' for c in columns)
-    order = f" ORDER BY {ROW_COLUMN}" if ordered else ""
+    """The release file: the written file itself, unless rows DuckDB rejected must be put
+    back in their place or an empty untitled column dropped (then it is written again)."""
+    if typed.extra is None and kept == names:
+        typed.written.replace(parquet)
+        return
+    rows = f"SELECT * FROM read_parquet({literal(typed.written.as_posix())})"
+    if typed.extra is not None:
+        # The written file holds the scanned rows that are not blank, in scan order.
+        numbers = f"SELECT {ROW_COLUMN} FROM {TYPED} WHERE NOT __blank AND rowid < "
+        numbers += f"{typed.scan.keep_rows} ORDER BY rowid"
+        finals = ", ".join(f'"{n}"' for n in names)
+        rows = (
+            f"SELECT * FROM ({rows}) POSITIONAL JOIN ({numbers}) UNION ALL BY NAME "
+            f"SELECT {ROW_COLUMN}, {finals} FROM {typed.extra} WHERE NOT __blank "
+            f"ORDER BY {ROW_COLUMN}"
+        )
+    selects = ", ".join(f'"{n}"' for n in kept)
     con.execute(
-        f"COPY (SELECT {selects} FROM {TYPED} WHERE NOT __blank{order}) "
-        f"TO {literal(parquet.as_posix())} "
+        f"COPY (SELECT {selects} FROM ({rows})) TO {literal(parquet.as_posix())} "
         f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
     )
+    typed.written.unlink()

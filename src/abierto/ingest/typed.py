@@ -1,18 +1,21 @@
-"""The typed table: every staged row parsed once, with the flags validation needs.
+"""The typed rows: every staged row parsed once, with the flags validation needs.
 
 One pass over the staged cells computes, per row, each column's typed value, whether each
-value was present (not a missing marker), whether numeric text looks like a code, whether
-the row is blank, how many cells it had and a hash for duplicates. Every later check is an
-aggregate over this table, and the release file is written from it.
+value was present (not a missing marker), whether numeric text looks like a code, the text
+of a value that broke its type, whether the row is blank, how many cells it had and a hash
+for duplicates. The typed values go straight to the release file (stream.py); the rest
+stays as the table ``typed``, and every later check is an aggregate over it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
 from abierto.ingest.source import ROW_COLUMN, ScanResult, SourceTable, apply_scan, cell_column
+from abierto.ingest.stream import ParquetSink, stream_typed
 from abierto.ingest.types import (
     SQL_TYPES,
     TOLERANCE,
@@ -22,12 +25,15 @@ from abierto.ingest.types import (
 )
 
 TYPED = "typed"
+TYPED_EXTRA = "typed_extra"
 
 
 @dataclass(slots=True)
 class TypedTable:
     scan: ScanResult
     failures: dict[str, int]  # staged column → values that do not fit its type
+    written: Path  # every column, the rows in scan order, without the rows staged apart
+    extra: str | None  # the typed rows staged apart (lines DuckDB rejected), if any
 
 
 def present(column: str) -> str:
@@ -120,64 +126,88 @@ def build_typed_table(
     staged: str,
     decided: list[ColumnType],
     names: list[str],
+    written: Path,
     max_rounds: int = 4,
 ) -> TypedTable:
-    """Create ``typed`` from ``staged``, widening types where too many values break.
+    """Write every typed row to ``written`` and create ``typed`` with its validation
+    columns, widening types where too many values break.
 
     A type that breaks on more than TOLERANCE of a column's values, or a number column
-    found to hold codes ("0870") beyond the sample, widens and the table is rebuilt.
+    found to hold codes ("0870") beyond the sample, widens and the pass runs again.
     """
     scan: ScanResult | None = None
     failures: dict[str, int] = {}
     for _ in range(max_rounds):
-        selects = ", ".join(_selects(source, decided, names))
-        # Readers that number rows themselves stage a __row column; the CSV view does not.
-        inner = _typed_source(staged, source, decided, numbered=source.finish_scan is None)
-        rows = _with_bad_values(f"SELECT {ROW_COLUMN}, {selects} FROM ({inner})", decided, names)
-        sql = f"CREATE OR REPLACE TABLE {TYPED} AS {rows}"
-        if scan is None:
-            source.scan(con, sql)
-            count = con.execute(f"SELECT count(*) FROM {TYPED}").fetchone()
-            scan = source.scanned(con, int(count[0]) if count else 0)
-        else:
-            con.execute(sql)
-        apply_scan(
-            con,
-            TYPED,
-            scan,
-            lambda rel, selects=selects: _with_bad_values(
-                f"SELECT {ROW_COLUMN}, {selects} FROM "
-                f"({_typed_source(rel, source, decided, numbered=True)})",
-                decided,
-                names,
-            ),
-        )
-        failures, changed = _widen_where_needed(con, decided, names)
+        sql = _rows_sql(staged, source, decided, names)
+        scanned, sink = _stream_pass(con, source, sql, names, written)
+        scan = scan or source.scanned(con, scanned)
+        sink.close(scan.keep_rows)
+        if scan.extra is not None:
+            extra = _rows_sql(scan.extra, source, decided, names, numbered=True)
+            con.execute(f"CREATE OR REPLACE TABLE {TYPED_EXTRA} AS {extra}")
+        side = ", ".join(f'"{c}"' for c in _columns(con, TYPED))
+        apply_scan(con, TYPED, scan, lambda _rel, side=side: f"SELECT {side} FROM {TYPED_EXTRA}")
+        failures, changed = _widen_where_needed(con, decided)
         if not changed:
             break
     assert scan is not None
-    return TypedTable(scan, failures)
+    return TypedTable(scan, failures, written, TYPED_EXTRA if scan.extra else None)
+
+
+def _rows_sql(
+    relation: str,
+    source: SourceTable,
+    decided: list[ColumnType],
+    names: list[str],
+    *,
+    numbered: bool | None = None,
+) -> str:
+    """The typed rows of ``relation``; readers that number rows themselves stage a __row
+    column, the CSV view does not."""
+    numbered = source.finish_scan is None if numbered is None else numbered
+    inner = _typed_source(relation, source, decided, numbered=numbered)
+    selects = ", ".join(_selects(source, decided, names))
+    return _with_bad_values(f"SELECT {ROW_COLUMN}, {selects} FROM ({inner})", decided, names)
+
+
+def _stream_pass(
+    con: duckdb.DuckDBPyConnection, source: SourceTable, sql: str, names: list[str], path: Path
+) -> tuple[int, ParquetSink]:
+    # Untitled columns go to ``typed`` too: whether they hold anything decides if they stay.
+    untitled = [n for n, title in zip(names, source.titles, strict=True) if not title.strip()]
+    streamed: list[tuple[int, ParquetSink]] = []
+    source.scan(
+        con,
+        lambda: streamed.append(
+            stream_typed(con, sql, names, (TYPED, untitled), path, source.trailing_rows)
+        ),
+    )
+    return streamed[-1]
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [row[0] for row in con.execute(f'DESCRIBE "{table}"').fetchall()]
 
 
 def _widen_where_needed(
-    con: duckdb.DuckDBPyConnection, decided: list[ColumnType], names: list[str]
+    con: duckdb.DuckDBPyConnection, decided: list[ColumnType]
 ) -> tuple[dict[str, int], bool]:
-    typed = [(d, n) for d, n in zip(decided, names, strict=True) if d.type != "text"]
+    typed = [d for d in decided if d.type != "text"]
     if not typed:
         return {}, False
     parts = []
-    for d, name in typed:
+    for d in typed:
         code = _code(d.column) if d.type in ("integer", "number") else "false"
         parts += [
             f"count(*) FILTER (WHERE {present(d.column)})",
-            f'count(*) FILTER (WHERE {present(d.column)} AND "{name}" IS NULL)',
+            f"count({bad_value(d.column)})",
             f"count(*) FILTER (WHERE {code})",
         ]
     row = con.execute(f"SELECT {', '.join(parts)} FROM {TYPED} WHERE NOT __blank").fetchone()
     assert row is not None
     failures: dict[str, int] = {}
     changed = False
-    for i, (d, _name) in enumerate(typed):
+    for i, d in enumerate(typed):
         total, failed, code_like = row[3 * i : 3 * i + 3]
         if code_like:
             d.fallbacks = [c for c in d.fallbacks if c.type not in ("integer", "number")]

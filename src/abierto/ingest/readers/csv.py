@@ -13,6 +13,7 @@ import io
 import re
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -90,6 +91,7 @@ def read_csv(path: Path, options: ReadOptions) -> list[SourceTable]:
         stage_into=stager.stage,
         finish_scan=stager.finish_scan,
         run_scan=stager.run_scan,
+        trailing_rows=len(notes_below),
         closer=stager.close,
     )
     stager.table = table
@@ -240,13 +242,13 @@ class _Stager:
             raise UnreadableFileError(str(self.text_path), _duckdb_message(exc)) from exc
         self._create_view(con, parallel=False)
 
-    def run_scan(self, con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    def run_scan(self, con: duckdb.DuckDBPyConnection, run: Callable[[], object]) -> None:
         """Run the pipeline's full pass, switching to the serial reader if DuckDB asks."""
         try:
-            con.execute(sql)
+            run()
         except duckdb.Error as exc:
             self._fall_back_or_fail(con, exc)
-            con.execute(sql)
+            run()
 
     def finish_scan(self, con: duckdb.DuckDBPyConnection, scanned: int) -> ScanResult:
         assert self.table is not None
