@@ -306,9 +306,12 @@ def _report_type_errors(
 
 
 def _report_duplicates(con: duckdb.DuckDBPyConnection, report: Report) -> None:
+    # Repeated hashes first: listing the rows of every group would build a list per row.
     rows = con.execute(
-        f"SELECT count(*) - 1, list({ROW_COLUMN} ORDER BY {ROW_COLUMN})[:101] FROM {TYPED} "
-        f"WHERE NOT __blank GROUP BY __hash HAVING count(*) > 1"
+        f"WITH repeated AS (SELECT __hash FROM {TYPED} WHERE NOT __blank GROUP BY __hash "
+        f"HAVING count(*) > 1) "
+        f"SELECT count(*) - 1, list({ROW_COLUMN} ORDER BY {ROW_COLUMN})[:101] "
+        f"FROM {TYPED} SEMI JOIN repeated USING (__hash) WHERE NOT __blank GROUP BY __hash"
     ).fetchall()
     for extra, lines in rows:
         report.add_count("duplicate-row", extra)

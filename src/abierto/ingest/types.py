@@ -66,6 +66,9 @@ def _months_sql() -> str:
     return f"regexp_replace({expr}, '\\s+del?\\s+', ' ', 'g')"
 
 
+# First characters a missing marker can have (spaces, no-break space, "#", "-", n, N, s, S,
+# and "ſ", which (?i) folds to s): the regular expression runs only on cells starting so.
+_MARKER_STARTS = "9, 10, 11, 12, 13, 32, 160, 35, 45, 78, 110, 83, 115, 383"
 _SPACE_CHARS = "' ' || chr(9) || chr(10) || chr(13) || chr(160)"
 _EDGE_SPACE = "v LIKE ' %' OR v LIKE '% ' OR v LIKE chr(160) || '%' OR v LIKE '%' || chr(160)"
 
@@ -74,9 +77,9 @@ _EDGE_SPACE = "v LIKE ' %' OR v LIKE '% ' OR v LIKE chr(160) || '%' OR v LIKE '%
 MACROS = [
     f"CREATE OR REPLACE TEMP MACRO ab_trim(v) AS "
     f"CASE WHEN {_EDGE_SPACE} THEN trim(v, {_SPACE_CHARS}) ELSE v END",
-    f"CREATE OR REPLACE TEMP MACRO ab_missing(v) AS CASE WHEN v IS NULL THEN true "
-    f"WHEN strlen(v) <= 12 THEN regexp_full_match(v, '{_marker_regex(MISSING_MARKERS)}') "
-    f"ELSE false END",
+    f"CREATE OR REPLACE TEMP MACRO ab_missing(v) AS CASE WHEN v IS NULL OR v = '' THEN true "
+    f"WHEN strlen(v) > 12 OR ascii(v) NOT IN ({_MARKER_STARTS}) THEN false "
+    f"ELSE regexp_full_match(v, '{_marker_regex(MISSING_MARKERS)}') END",
     f"CREATE OR REPLACE TEMP MACRO ab_missing_date(v) AS ab_missing(v) OR "
     f"(CASE WHEN strlen(v) <= 12 THEN regexp_full_match(v, '{_marker_regex(DATE_SENTINELS)}') "
     f"ELSE false END)",
@@ -146,22 +149,31 @@ _NUM_DOT = r"[+-]?\$?\s?((\d{1,3}((,\d{3})+|( \d{3})+)|\d+)(\.\d*)?|\.\d+)([eE][
 _NUM_COMMA = r"[+-]?\$?\s?((\d{1,3}((\.\d{3})+|( \d{3})+)|\d+)(,\d*)?|,\d+)\s?%?"
 _GEO = r"\(?\s*([+-]?\d{1,2}\.\d+)\s*[,;]\s*([+-]?\d{1,3}\.\d+)\s*\)?"
 
+
+def _without(chars: str, sql: str = "{p}") -> str:
+    """``sql`` with every one of ``chars`` removed: nested replace() costs less than a
+    regexp_replace on each of the millions of numeric cells."""
+    for char in chars:
+        sql = f"replace({sql}, '{char}', '')"
+    return sql
+
+
 INTEGER = Candidate(
     "integer", "integer", "trim", _INT_DOT,
-    "TRY_CAST(regexp_replace({p}, '[$, ]', '', 'g') AS BIGINT)",
+    f"TRY_CAST({_without('$, ')} AS BIGINT)",
 )  # fmt: skip
 # Where the comma is the decimal mark, "0,031" is a number and "1.234" a thousand and more.
 INTEGER_COMMA = Candidate(
     "integer", "integer:decimal-comma", "trim", _INT_COMMA,
-    "TRY_CAST(regexp_replace({p}, '[$. ]', '', 'g') AS BIGINT)",
+    f"TRY_CAST({_without('$. ')} AS BIGINT)",
 )  # fmt: skip
 NUMBER_DOT = Candidate(
     "number", "number", "trim", _NUM_DOT,
-    "TRY_CAST(regexp_replace({p}, '[$,% ]', '', 'g') AS DOUBLE)",
+    f"TRY_CAST({_without('$,% ')} AS DOUBLE)",
 )  # fmt: skip
 NUMBER_COMMA = Candidate(
     "number", "number:decimal-comma", "trim", _NUM_COMMA,
-    "TRY_CAST(replace(regexp_replace({p}, '[$.% ]', '', 'g'), ',', '.') AS DOUBLE)",
+    f"TRY_CAST(replace({_without('$.% ')}, ',', '.') AS DOUBLE)",
 )  # fmt: skip
 BOOLEAN = Candidate(
     "boolean", "boolean", "lower", "true|false|verdadero|falso|si|sí|no|yes",
