@@ -7,6 +7,8 @@ the profile of that file.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
 import tempfile
 from collections import Counter
@@ -21,6 +23,7 @@ from abierto.ingest.errors import ValidationError
 from abierto.ingest.names import machine_names
 from abierto.ingest.profile import profile_parquet
 from abierto.ingest.readers import ReadOptions, read_tables
+from abierto.ingest.readers.encoding import NotUtf8Error
 from abierto.ingest.report import Report
 from abierto.ingest.source import ROW_COLUMN, SourceTable, cell_column
 from abierto.ingest.stream import ROW_GROUP_ROWS
@@ -106,21 +109,41 @@ def inspect_file(
     options = options or ReadOptions(workdir=str(settings.scratch_dir))
     with tempfile.TemporaryDirectory(prefix="abierto-inspect-", dir=settings.scratch_dir) as tmp:
         progress("detectando formato / detecting the format")
-        tables = read_tables(path, options)
         target = output_dir or Path(tmp)
-        results = []
+        read = functools.partial(_process_tables, path, settings, target, renames, progress)
+        try:
+            results = read(options)
+        except NotUtf8Error:  # the samples looked like UTF-8; the whole file decides
+            results = read(dataclasses.replace(options, utf8_checked_by_parser=False))
+        if output_dir is None:
+            for result in results:
+                assert result.parquet_path is not None
+                result.parquet_path.unlink(missing_ok=True)
+                result.parquet_path = None
+        return results
+
+
+def _process_tables(
+    path: Path,
+    settings: Settings,
+    target: Path,
+    renames: dict[str, str] | None,
+    progress: Progress,
+    options: ReadOptions,
+) -> list[TableResult]:
+    tables = read_tables(path, options)
+    results = []
+    try:
         for index, source in enumerate(tables):
             parquet = target / f"table-{index}.parquet"
             # In memory, bounded by the settings' limit: DuckDB spills to scratch on disk.
-            try:
-                with connect(settings) as con:
-                    results.append(process_table(con, source, parquet, renames or {}, progress))
-            finally:
-                source.close()
-            if output_dir is None:
-                parquet.unlink(missing_ok=True)
-                results[-1].parquet_path = None
-        return results
+            with connect(settings) as con:
+                results.append(process_table(con, source, parquet, renames or {}, progress))
+            source.close()
+    finally:
+        for source in tables:
+            source.close()
+    return results
 
 
 def process_table(

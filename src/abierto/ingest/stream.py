@@ -57,6 +57,12 @@ class ParquetSink:
     def _write(self, rows: pa.Table) -> None:
         self.writer.write_table(rows.drop_columns([POSITION]), row_group_size=ROW_GROUP_ROWS)
 
+    def abort(self) -> None:
+        """Close and remove the file (a writer left open would finish it when collected)."""
+        self.pending = []
+        self.writer.close()
+        self.path.unlink(missing_ok=True)
+
     def close(self, keep_rows: int) -> None:
         """Write what is left of the first ``keep_rows`` scanned rows and finish the file."""
         if self.pending:
@@ -97,7 +103,7 @@ def stream_typed(
             sink.add(rows.filter(pc.invert(batch.column("__blank"))))
             scanned += batch.num_rows
     except BaseException:
-        sink.writer.close()
+        sink.abort()
         raise
     table = pa.Table.from_batches(sides, pa.schema([schema.field(n) for n in side_names]))
     con.register("__side", table)

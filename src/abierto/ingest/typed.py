@@ -140,7 +140,11 @@ def build_typed_table(
     for _ in range(max_rounds):
         sql = _rows_sql(staged, source, decided, names)
         scanned, sink = _stream_pass(con, source, sql, names, written)
-        scan = scan or source.scanned(con, scanned)
+        try:
+            scan = scan or source.scanned(con, scanned)
+        except BaseException:
+            sink.abort()
+            raise
         sink.close(scan.keep_rows)
         if scan.extra is not None:
             extra = _rows_sql(scan.extra, source, decided, names, numbered=True)

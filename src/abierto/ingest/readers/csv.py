@@ -23,6 +23,7 @@ from abierto.ingest.layout import count_trailing_notes, filled, find_header_row,
 from abierto.ingest.readers import ReadOptions
 from abierto.ingest.readers.encoding import (
     EncodingGuess,
+    NotUtf8Error,
     detect_encoding,
     has_bare_cr,
     transcode_to_utf8,
@@ -33,12 +34,13 @@ from abierto.query.sql import literal
 DELIMITERS = [",", ";", "\t", "|"]
 SAMPLE_CHARS = 1 << 20
 TAIL_BYTES = 64 << 10
+BAD_BYTES = ("INVALID UNICODE", "INVALID ENCODING")  # DuckDB's names, older and newer
 NULL_MARK = "\x01"  # never in real data: lets "" mean an empty cell and NULL a missing one
 csv.field_size_limit(32 << 20)  # Python re-parses rejected lines; long cells are real
 
 
 def read_csv(path: Path, options: ReadOptions) -> list[SourceTable]:
-    guess = detect_encoding(path, options.encoding)
+    guess = detect_encoding(path, options.encoding, whole_file=not options.utf8_checked_by_parser)
     bare_cr = has_bare_cr(path)
     text_path, scratch = _utf8_copy(path, guess, bare_cr, options)
     sample = _read_text(text_path, SAMPLE_CHARS)
@@ -81,6 +83,7 @@ def read_csv(path: Path, options: ReadOptions) -> list[SourceTable]:
         skip_lines=lines_after[header_index],
         note_span=note_rows,
         note_rows=len(notes_below),
+        utf8_unchecked=guess.is_utf8 and options.utf8_checked_by_parser and not options.encoding,
     )
     table = SourceTable(
         name=path.stem,
@@ -200,8 +203,10 @@ class _Stager:
         skip_lines: int,
         note_span: int,
         note_rows: int,
+        utf8_unchecked: bool = False,
     ) -> None:
         self.text_path = text_path
+        self.utf8_unchecked = utf8_unchecked  # only the samples were checked
         self.scratch = scratch
         self.delimiter = delimiter
         self.width = width
@@ -256,6 +261,8 @@ class _Stager:
         first_data = self.skip_lines + 1
         notes_from = total_lines - self.note_span + 1 if self.note_span else total_lines + 1
         all_rejects = self._rejects(con)
+        if self.utf8_unchecked and any(kind in BAD_BYTES for _, kind, _ in all_rejects):
+            raise NotUtf8Error(str(self.text_path))
         rejects = [r for r in all_rejects if r[0] < notes_from]
         keep = scanned - max(0, self.note_rows - (len(all_rejects) - len(rejects)))
         blanks = _inner_blank_lines(blank_lines, first_data, min(notes_from, total_lines + 1))
@@ -384,7 +391,7 @@ def _reject_errors(
             )
             for position, value in enumerate(cells[len(titles) :], start=len(titles) + 1)
         ]
-    if kind == "INVALID UNICODE":
+    if kind in BAD_BYTES:
         return [ValidationError("encoding-error", "bytes that are not valid text", row=line)]
     return [ValidationError("malformed-row", f"{kind.lower()}: {snippet!r}", row=line)]
 
