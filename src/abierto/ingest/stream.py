@@ -76,42 +76,38 @@ def stream_typed(
     con: duckdb.DuckDBPyConnection,
     sql: str,
     columns: list[str],
-    side: tuple[str, list[str]],
+    shared: list[str],
     sink_path: Path,
     hold: int,
-) -> tuple[int, ParquetSink]:
+) -> tuple[int, ParquetSink, pa.Table]:
     """Run the SELECT ``sql``: its non-blank rows' ``columns`` go to a Parquet file at
-    ``sink_path``; every row's other columns, and those of ``columns`` listed in ``side``,
-    to the table named in ``side``, in scan order.
+    ``sink_path``; every row's other columns, and those of ``columns`` listed in ``shared``,
+    make the returned Arrow table, after a ``rowid`` column with each row's scan position.
 
-    Returns the number of rows and the sink, to be closed once the rows to keep are known.
+    Also returns the number of rows and the sink, to be closed once the rows to keep are
+    known.
     """
     con.complete()  # a relation does not run while an execute() result is unfinished
     reader = con.sql(sql).to_arrow_reader(BATCH_ROWS)
     schema = reader.schema
-    side_table, shared = side
     side_names = [name for name in schema.names if name not in columns or name in shared]
     sink = ParquetSink(sink_path, pa.schema([schema.field(n) for n in columns]), hold)
-    sides: list[pa.RecordBatch] = []
+    sides: list[pa.Table] = []
     scanned = 0
     try:
         for batch in _batches(reader):
-            sides.append(batch.select(side_names))
+            positions = pa.array(np.arange(scanned, scanned + batch.num_rows, dtype=np.int64))
+            side = pa.Table.from_batches([batch.select(side_names)])
+            sides.append(side.add_column(0, "rowid", positions))
             rows = pa.Table.from_batches([batch.select(columns)])
-            positions = np.arange(scanned, scanned + batch.num_rows, dtype=np.int64)
-            rows = rows.append_column(POSITION, pa.array(positions))
+            rows = rows.append_column(POSITION, positions)
             sink.add(rows.filter(pc.invert(batch.column("__blank"))))
             scanned += batch.num_rows
     except BaseException:
         sink.abort()
         raise
-    table = pa.Table.from_batches(sides, pa.schema([schema.field(n) for n in side_names]))
-    con.register("__side", table)
-    try:
-        con.execute(f'CREATE OR REPLACE TABLE "{side_table}" AS SELECT * FROM __side')
-    finally:
-        con.unregister("__side")
-    return scanned, sink
+    side_schema = pa.schema([pa.field("rowid", pa.int64())] + [schema.field(n) for n in side_names])
+    return scanned, sink, pa.concat_tables(sides) if sides else side_schema.empty_table()
 
 
 def _batches(reader: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:

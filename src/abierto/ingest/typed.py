@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
-from abierto.ingest.source import ROW_COLUMN, ScanResult, SourceTable, apply_scan, cell_column
+from abierto.ingest.source import ROW_COLUMN, ScanResult, SourceTable, cell_column
 from abierto.ingest.stream import ParquetSink, stream_typed
 from abierto.ingest.types import (
     SQL_TYPES,
@@ -139,18 +140,19 @@ def build_typed_table(
     failures: dict[str, int] = {}
     for _ in range(max_rounds):
         sql = _rows_sql(staged, source, decided, names)
-        scanned, sink = _stream_pass(con, source, sql, names, written)
+        scanned, sink, side = _stream_pass(con, source, sql, names, written)
         try:
             scan = scan or source.scanned(con, scanned)
         except BaseException:
             sink.abort()
             raise
         sink.close(scan.keep_rows)
+        _store_side(con, side, scan)
         if scan.extra is not None:
             extra = _rows_sql(scan.extra, source, decided, names, numbered=True)
             con.execute(f"CREATE OR REPLACE TABLE {TYPED_EXTRA} AS {extra}")
-        side = ", ".join(f'"{c}"' for c in _columns(con, TYPED))
-        apply_scan(con, TYPED, scan, lambda _rel, side=side: f"SELECT {side} FROM {TYPED_EXTRA}")
+            kept = ", ".join(f'"{c}"' for c in _columns(con, TYPED))
+            con.execute(f"INSERT INTO {TYPED} SELECT {kept} FROM {TYPED_EXTRA}")
         failures, changed = _widen_where_needed(con, decided)
         if not changed:
             break
@@ -174,16 +176,30 @@ def _rows_sql(
     return _with_bad_values(f"SELECT {ROW_COLUMN}, {selects} FROM ({inner})", decided, names)
 
 
+def _store_side(con: duckdb.DuckDBPyConnection, side: pa.Table, scan: ScanResult) -> None:
+    """The table ``typed`` from the validation columns of the scanned rows: note rows at
+    the end dropped and rows numbered in the same statement (``rowid`` is the position)."""
+    number = scan.row_sql or ROW_COLUMN
+    con.register("__side", side)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TABLE {TYPED} AS SELECT * EXCLUDE (rowid) "
+            f"REPLACE ({number} AS {ROW_COLUMN}) FROM __side WHERE rowid < {scan.keep_rows}"
+        )
+    finally:
+        con.unregister("__side")
+
+
 def _stream_pass(
     con: duckdb.DuckDBPyConnection, source: SourceTable, sql: str, names: list[str], path: Path
-) -> tuple[int, ParquetSink]:
+) -> tuple[int, ParquetSink, pa.Table]:
     # Untitled columns go to ``typed`` too: whether they hold anything decides if they stay.
     untitled = [n for n, title in zip(names, source.titles, strict=True) if not title.strip()]
-    streamed: list[tuple[int, ParquetSink]] = []
+    streamed: list[tuple[int, ParquetSink, pa.Table]] = []
     source.scan(
         con,
         lambda: streamed.append(
-            stream_typed(con, sql, names, (TYPED, untitled), path, source.trailing_rows)
+            stream_typed(con, sql, names, untitled, path, source.trailing_rows)
         ),
     )
     return streamed[-1]
