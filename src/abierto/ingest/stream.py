@@ -97,7 +97,8 @@ def stream_typed(
     try:
         for batch in _batches(reader):
             positions = pa.array(np.arange(scanned, scanned + batch.num_rows, dtype=np.int64))
-            side = pa.Table.from_batches([batch.select(side_names)])
+            # A copy (take): a column of DuckDB's batch would keep the whole batch alive.
+            side = pa.Table.from_batches([batch.select(side_names)]).take(_positions_in(batch))
             sides.append(side.add_column(0, "rowid", positions))
             rows = pa.Table.from_batches([batch.select(columns)])
             rows = rows.append_column(POSITION, positions)
@@ -108,6 +109,10 @@ def stream_typed(
         raise
     side_schema = pa.schema([pa.field("rowid", pa.int64())] + [schema.field(n) for n in side_names])
     return scanned, sink, pa.concat_tables(sides) if sides else side_schema.empty_table()
+
+
+def _positions_in(batch: pa.RecordBatch) -> pa.Array:
+    return pa.array(np.arange(batch.num_rows, dtype=np.int64))
 
 
 def _batches(reader: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:
