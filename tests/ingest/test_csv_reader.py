@@ -138,3 +138,21 @@ def test_missing_cells_are_counted_exactly_past_the_listed_rows(tmp_path: Path, 
     assert table.report.counts["missing-cell"] == 200
     listed = [e for e in table.report.errors if e.type == "missing-cell"]
     assert len(listed) == 100 and listed[0].row == 3 and listed[0].column == "c"
+
+
+def test_a_late_byte_that_is_not_utf8_is_found_by_the_parser(tmp_path: Path, settings) -> None:
+    """The samples look like UTF-8; DuckDB meets the Windows-1252 "Ñ" while parsing, and the
+    file is read again as a single-byte encoding: no row lost, no encoding error."""
+    from abierto.ingest.pipeline import inspect_file
+
+    path = tmp_path / "late.csv"
+    path.write_bytes(
+        b"a,b\n" + b"1,2\n" * 800_000 + "ESPAÑA,3\n".encode("windows-1252")
+    )  # fmt: skip
+    [table] = inspect_file(path, settings, output_dir=tmp_path / "out")
+    assert table.source.detected["encoding"] in ("windows-1252", "iso-8859-1")
+    assert table.row_count == 800_001
+    assert "encoding-error" not in table.report.counts
+    assert "malformed-row" not in table.report.counts
+    [error] = [e for e in table.report.errors if e.type == "type-error"]
+    assert (error.row, error.value) == (800_002, "ESPAÑA")  # "a" holds integers

@@ -7,6 +7,8 @@ the profile of that file.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
 import tempfile
 from collections import Counter
@@ -21,9 +23,11 @@ from abierto.ingest.errors import ValidationError
 from abierto.ingest.names import machine_names
 from abierto.ingest.profile import profile_parquet
 from abierto.ingest.readers import ReadOptions, read_tables
+from abierto.ingest.readers.encoding import NotUtf8Error
 from abierto.ingest.report import Report
 from abierto.ingest.source import ROW_COLUMN, SourceTable, cell_column
-from abierto.ingest.typed import TYPED, build_typed_table, present
+from abierto.ingest.stream import ROW_GROUP_ROWS
+from abierto.ingest.typed import TYPED, TypedTable, bad_value, build_typed_table
 from abierto.ingest.types import (
     ColumnType,
     infer_types,
@@ -35,10 +39,6 @@ from abierto.query.sql import literal
 from abierto.settings import Settings
 
 STAGE = "staged"
-# Rows per Parquet row group of a release. DuckDB decodes whole row groups, so a page of the
-# data API (a cursor, an offset, the first page) costs one group: 32,768 rows read 4× less
-# than DuckDB's default 122,880 for a file about 5 % larger (bench/README.md, data API).
-ROW_GROUP_ROWS = 32_768
 Progress = Callable[[str], None]
 
 
@@ -109,21 +109,41 @@ def inspect_file(
     options = options or ReadOptions(workdir=str(settings.scratch_dir))
     with tempfile.TemporaryDirectory(prefix="abierto-inspect-", dir=settings.scratch_dir) as tmp:
         progress("detectando formato / detecting the format")
-        tables = read_tables(path, options)
         target = output_dir or Path(tmp)
-        results = []
+        read = functools.partial(_process_tables, path, settings, target, renames, progress)
+        try:
+            results = read(options)
+        except NotUtf8Error:  # the samples looked like UTF-8; the whole file decides
+            results = read(dataclasses.replace(options, utf8_checked_by_parser=False))
+        if output_dir is None:
+            for result in results:
+                assert result.parquet_path is not None
+                result.parquet_path.unlink(missing_ok=True)
+                result.parquet_path = None
+        return results
+
+
+def _process_tables(
+    path: Path,
+    settings: Settings,
+    target: Path,
+    renames: dict[str, str] | None,
+    progress: Progress,
+    options: ReadOptions,
+) -> list[TableResult]:
+    tables = read_tables(path, options)
+    results = []
+    try:
         for index, source in enumerate(tables):
             parquet = target / f"table-{index}.parquet"
             # In memory, bounded by the settings' limit: DuckDB spills to scratch on disk.
-            try:
-                with connect(settings) as con:
-                    results.append(process_table(con, source, parquet, renames or {}, progress))
-            finally:
-                source.close()
-            if output_dir is None:
-                parquet.unlink(missing_ok=True)
-                results[-1].parquet_path = None
-        return results
+            with connect(settings) as con:
+                results.append(process_table(con, source, parquet, renames or {}, progress))
+            source.close()
+    finally:
+        for source in tables:
+            source.close()
+    return results
 
 
 def process_table(
@@ -147,28 +167,25 @@ def process_table(
     )
     keep_identifiers_as_text(decided, names)
     progress(f"{source.name}: convirtiendo y validando / parsing and validating")
-    typed = build_typed_table(con, source, STAGE, decided, names)
+    written = parquet.with_name(f"{parquet.stem}-typed.parquet")
+    typed = build_typed_table(con, source, STAGE, decided, names, written)
     report = Report()
     for error in source.errors:
         report.add(error)
     kept, row_count, short_rows = _check_structure(con, source, names, report)
     failing = [(decided[i], names[i]) for i in kept if decided[i].column in typed.failures]
-    examples = {d.column: _failed_rows(con, d.column, name) for d, name in failing}
-    shorts = _rows_where(con, "__short AND NOT __blank") if short_rows else []
-    wanted = {h for rows in [*examples.values(), shorts] for _, h in rows}
-    raw = _raw_rows(con, source.width, wanted)
-    _report_missing_cells(con, source, short_rows, shorts, raw, report)
+    shorts = _rows_where(con, "__cells", "__short AND NOT __blank") if short_rows else []
+    _report_missing_cells(con, source, short_rows, shorts, report)
     for d, name in failing:
-        _report_type_errors(
-            source, d, name, typed.failures[d.column], examples[d.column], raw, report
-        )
+        examples = _rows_where(con, bad_value(d.column), f"{bad_value(d.column)} IS NOT NULL")
+        _report_type_errors(source, d, name, typed.failures[d.column], examples, report)
     _report_duplicates(con, report)
     columns = [
         Column(names[i], source.titles[i], decided[i].type, decided[i].candidate.key, i)
         for i in kept
     ]
     progress(f"{source.name}: escribiendo Parquet / writing Parquet")
-    _write_parquet(con, columns, parquet, ordered=typed.scan.extra is not None)
+    _finish_parquet(con, typed, [c.name for c in columns], names, parquet)
     progress(f"{source.name}: perfilando / profiling")
     profiles = profile_parquet(con, parquet.as_posix(), [(c.name, c.type) for c in columns])
     for column in columns:
@@ -211,12 +228,13 @@ def _check_structure(
     width = source.width
     parts = ["count(*)", "count(*) FILTER (WHERE __blank)"]
     parts += ["count(*) FILTER (WHERE __short AND NOT __blank)"]
-    parts += [f'count("{name}")' for name in names]
+    untitled = [i for i in range(width) if not source.titles[i].strip()]
+    parts += [f'count("{names[i]}")' for i in untitled]
     row = con.execute(f"SELECT {', '.join(parts)} FROM {TYPED}").fetchone()
     assert row is not None
     total, blank, short_rows = row[0], row[1], row[2]
-    filled = row[3:]
-    kept = [i for i in range(width) if source.titles[i].strip() or filled[i]]
+    filled = dict(zip(untitled, row[3:], strict=True))
+    kept = [i for i in range(width) if i not in filled or filled[i]]
     _report_headers(source, kept, report)
     _report_blank_rows(con, blank, report)
     return kept, total - blank, short_rows
@@ -224,7 +242,7 @@ def _check_structure(
 
 def _report_blank_rows(con: duckdb.DuckDBPyConnection, count: int, report: Report) -> None:
     report.add_count("blank-row", count)
-    for line, _hash in _rows_where(con, "__blank") if count else []:
+    for line, _ in _rows_where(con, "NULL", "__blank") if count else []:
         report.add(ValidationError("blank-row", "fila vacía / empty row", row=line), counted=False)
 
 
@@ -251,28 +269,13 @@ def _column_label(titles: list[str], index: int) -> str:
     return title if unique else f"#{index + 1}"
 
 
-def _rows_where(con: duckdb.DuckDBPyConnection, condition: str) -> list[tuple[int, int]]:
-    """(row number, row hash) of the first rows of the typed table meeting ``condition``."""
+def _rows_where(
+    con: duckdb.DuckDBPyConnection, value: str, condition: str
+) -> list[tuple[int, Any]]:
+    """(row number, value) of the first rows of the typed table meeting ``condition``."""
     return con.execute(
-        f"SELECT {ROW_COLUMN}, __hash FROM {TYPED} WHERE {condition} ORDER BY 1 LIMIT 100"
+        f"SELECT {ROW_COLUMN}, {value} FROM {TYPED} WHERE {condition} ORDER BY 1 LIMIT 100"
     ).fetchall()
-
-
-def _failed_rows(con: duckdb.DuckDBPyConnection, column: str, name: str) -> list[tuple[int, int]]:
-    return _rows_where(con, f'{present(column)} AND "{name}" IS NULL')
-
-
-def _raw_rows(con: duckdb.DuckDBPyConnection, width: int, hashes: set[int]) -> dict[int, tuple]:
-    """The original cells of the rows with these hashes, found again in one pass (the
-    staged relation has no row numbers; the row hash the typed table keeps finds them)."""
-    if not hashes:
-        return {}
-    cells = ", ".join(cell_column(i) for i in range(width))
-    rows = con.execute(
-        f'SELECT hash({cells}) AS h, {cells} FROM "{STAGE}" '
-        f"WHERE hash({cells}) IN ({', '.join(map(str, hashes))})"
-    ).fetchall()
-    return {row[0]: row[1:] for row in rows}
 
 
 def _report_missing_cells(
@@ -280,14 +283,11 @@ def _report_missing_cells(
     source: SourceTable,
     short_rows: int,
     shorts: list[tuple[int, int]],
-    raw: dict[int, tuple],
     report: Report,
 ) -> None:
     """Cells absent from rows shorter than the header, listed for the first 100 rows."""
     missing = 0
-    for line, row_hash in shorts:
-        cells = raw.get(row_hash, ())
-        present_cells = sum(c is not None for c in cells)
+    for line, present_cells in shorts:
         missing += source.width - present_cells
         for index in range(present_cells, source.width):
             report.add(
@@ -297,10 +297,10 @@ def _report_missing_cells(
                 ),
                 counted=False,
             )  # fmt: skip
-    if short_rows > len(shorts):  # more than were listed: count them all in one pass
-        cells = [cell_column(i) for i in range(source.width)]
-        absent = " + ".join(f"({c} IS NULL)::INTEGER" for c in cells)
-        row = con.execute(f'SELECT sum({absent}) FROM "{STAGE}" WHERE {cells[-1]} IS NULL')
+    if short_rows > len(shorts):  # more than were listed: count them all
+        row = con.execute(
+            f"SELECT sum({source.width} - __cells) FROM {TYPED} WHERE __short AND NOT __blank"
+        )
         missing = int((row.fetchone() or [0])[0] or 0)
     report.add_count("missing-cell", missing)
 
@@ -310,16 +310,13 @@ def _report_type_errors(
     decided: ColumnType,
     name: str,
     count: int,
-    rows: list[tuple[int, int]],
-    raw: dict[int, tuple],
+    rows: list[tuple[int, str]],
     report: Report,
 ) -> None:
     index = int(decided.column[1:])
     title = source.titles[index] or name
     report.add_count("type-error", count)
-    for line, row_hash in rows:
-        cells = raw.get(row_hash)
-        value = cells[index] if cells else None
+    for line, value in rows:
         report.add(
             ValidationError(
                 "type-error",
@@ -332,9 +329,12 @@ def _report_type_errors(
 
 
 def _report_duplicates(con: duckdb.DuckDBPyConnection, report: Report) -> None:
+    # Repeated hashes first: listing the rows of every group would build a list per row.
     rows = con.execute(
-        f"SELECT count(*) - 1, list({ROW_COLUMN} ORDER BY {ROW_COLUMN})[:101] FROM {TYPED} "
-        f"WHERE NOT __blank GROUP BY __hash HAVING count(*) > 1"
+        f"WITH repeated AS (SELECT __hash FROM {TYPED} WHERE NOT __blank GROUP BY __hash "
+        f"HAVING count(*) > 1) "
+        f"SELECT count(*) - 1, list({ROW_COLUMN} ORDER BY {ROW_COLUMN})[:101] "
+        f"FROM {TYPED} SEMI JOIN repeated USING (__hash) WHERE NOT __blank GROUP BY __hash"
     ).fetchall()
     for extra, lines in rows:
         report.add_count("duplicate-row", extra)
@@ -347,14 +347,32 @@ def _report_duplicates(con: duckdb.DuckDBPyConnection, report: Report) -> None:
             )
 
 
-def _write_parquet(
-    con: duckdb.DuckDBPyConnection, columns: list[Column], parquet: Path, *, ordered: bool
+def _finish_parquet(
+    con: duckdb.DuckDBPyConnection,
+    typed: TypedTable,
+    kept: list[str],
+    names: list[str],
+    parquet: Path,
 ) -> None:
-    parquet.parent.mkdir(parents=True, exist_ok=True)
-    selects = ", ".join(f'"{c.name}"' for c in columns)
-    order = f" ORDER BY {ROW_COLUMN}" if ordered else ""
+    """The release file: the written file itself, unless rows DuckDB rejected must be put
+    back in their place or an empty untitled column dropped (then it is written again)."""
+    if typed.extra is None and kept == names:
+        typed.written.replace(parquet)
+        return
+    rows = f"SELECT * FROM read_parquet({literal(typed.written.as_posix())})"
+    if typed.extra is not None:
+        # The written file holds the scanned rows that are not blank, in scan order.
+        numbers = f"SELECT {ROW_COLUMN} FROM {TYPED} WHERE NOT __blank AND rowid < "
+        numbers += f"{typed.scan.keep_rows} ORDER BY rowid"
+        finals = ", ".join(f'"{n}"' for n in names)
+        rows = (
+            f"SELECT * FROM ({rows}) POSITIONAL JOIN ({numbers}) UNION ALL BY NAME "
+            f"SELECT {ROW_COLUMN}, {finals} FROM {typed.extra} WHERE NOT __blank "
+            f"ORDER BY {ROW_COLUMN}"
+        )
+    selects = ", ".join(f'"{n}"' for n in kept)
     con.execute(
-        f"COPY (SELECT {selects} FROM {TYPED} WHERE NOT __blank{order}) "
-        f"TO {literal(parquet.as_posix())} "
+        f"COPY (SELECT {selects} FROM ({rows})) TO {literal(parquet.as_posix())} "
         f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
     )
+    typed.written.unlink()

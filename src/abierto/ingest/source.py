@@ -89,8 +89,10 @@ class SourceTable:
     stage_into: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None
     # Called with the number of rows scanned, after the first full pass over the relation.
     finish_scan: Callable[[duckdb.DuckDBPyConnection, int], ScanResult] | None = None
-    # Runs that full pass (a reader may need to retry it another way).
-    run_scan: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None
+    # Runs that full pass, given as a callable (a reader may need to retry it another way).
+    run_scan: Callable[[duckdb.DuckDBPyConnection, Callable[[], object]], None] | None = None
+    # At most this many rows at the end of the first full pass may turn out to be notes.
+    trailing_rows: int = 0
     # Frees what staging needed (a transcoded copy, extracted members) once processed.
     closer: Callable[[], None] | None = None
 
@@ -103,12 +105,12 @@ class SourceTable:
             self.closer()
             self.closer = None
 
-    def scan(self, con: duckdb.DuckDBPyConnection, sql: str) -> None:
-        """Run the statement that reads every staged row for the first time."""
+    def scan(self, con: duckdb.DuckDBPyConnection, run: Callable[[], object]) -> None:
+        """Call ``run``, which reads every staged row (run again if the reader retries)."""
         if self.run_scan is None:
-            con.execute(sql)
+            run()
         else:
-            self.run_scan(con, sql)
+            self.run_scan(con, run)
 
     def scanned(self, con: duckdb.DuckDBPyConnection, rows: int) -> ScanResult:
         if self.finish_scan is None:
@@ -121,7 +123,8 @@ class SourceTable:
         self.stage(con, staged)
         row = ROW_COLUMN if self.finish_scan is None else f"NULL::BIGINT AS {ROW_COLUMN}"
         cells = ", ".join(cell_column(i) for i in range(self.width))
-        self.scan(con, f'CREATE TABLE "{table}" AS SELECT {row}, {cells} FROM "{staged}"')
+        sql = f'CREATE OR REPLACE TABLE "{table}" AS SELECT {row}, {cells} FROM "{staged}"'
+        self.scan(con, lambda: con.execute(sql))
         count = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()
         scan = self.scanned(con, int(count[0]) if count else 0)
         apply_scan(con, table, scan, lambda rel: f'SELECT {ROW_COLUMN}, {cells} FROM "{rel}"')

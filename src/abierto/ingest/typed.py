@@ -1,18 +1,22 @@
-"""The typed table: every staged row parsed once, with the flags validation needs.
+"""The typed rows: every staged row parsed once, with the flags validation needs.
 
 One pass over the staged cells computes, per row, each column's typed value, whether each
-value was present (not a missing marker), whether numeric text looks like a code, whether
-the row is blank, how many cells it had and a hash for duplicates. Every later check is an
-aggregate over this table, and the release file is written from it.
+value was present (not a missing marker), whether numeric text looks like a code, the text
+of a value that broke its type, whether the row is blank, how many cells it had and a hash
+for duplicates. The typed values go straight to the release file (stream.py); the rest
+stays as the table ``typed``, and every later check is an aggregate over it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
-from abierto.ingest.source import ROW_COLUMN, ScanResult, SourceTable, apply_scan, cell_column
+from abierto.ingest.source import ROW_COLUMN, ScanResult, SourceTable, cell_column
+from abierto.ingest.stream import ParquetSink, stream_typed
 from abierto.ingest.types import (
     SQL_TYPES,
     TOLERANCE,
@@ -22,12 +26,15 @@ from abierto.ingest.types import (
 )
 
 TYPED = "typed"
+TYPED_EXTRA = "typed_extra"
 
 
 @dataclass(slots=True)
 class TypedTable:
     scan: ScanResult
     failures: dict[str, int]  # staged column → values that do not fit its type
+    written: Path  # every column, the rows in scan order, without the rows staged apart
+    extra: str | None  # the typed rows staged apart (lines DuckDB rejected), if any
 
 
 def present(column: str) -> str:
@@ -36,6 +43,12 @@ def present(column: str) -> str:
 
 def _code(column: str) -> str:
     return f'"__code_{column}"'
+
+
+def bad_value(column: str) -> str:
+    """The typed table's column holding the original text of a value that broke its type
+    (NULL elsewhere): the report quotes it without reading the file again."""
+    return f'"__bad_{column}"'
 
 
 def _blank_sql(width: int) -> str:
@@ -63,10 +76,13 @@ def _typed_source(
 
 def _selects(source: SourceTable, decided: list[ColumnType], names: list[str]) -> list[str]:
     cells = [cell_column(i) for i in range(source.width)]
+    # Short rows are padded from the right: the last cell tells whether any is missing.
+    short = f"{cells[-1] if cells else 'NULL'} IS NULL"
+    present_cells = " + ".join(f"({c} IS NOT NULL)::INTEGER" for c in cells) or "0"
     selects = [
         f"{_blank_sql(source.width)} AS __blank",
-        # Short rows are padded from the right: the last cell tells whether any is missing.
-        f"{cells[-1] if cells else 'NULL'} IS NULL AS __short",
+        f"{short} AS __short",
+        f"CASE WHEN {short} THEN {present_cells} END AS __cells",
         f"hash({', '.join(cells)}) AS __hash",
     ]
     for d, name in zip(decided, names, strict=True):
@@ -81,9 +97,28 @@ def _selects(source: SourceTable, decided: list[ColumnType], names: list[str]) -
         selects.append(f'CAST({c.value_sql(refs)} AS {SQL_TYPES[c.type]}) AS "{name}"')
         if c.type != "text":
             selects.append(f"NOT m_{d.column} AS {present(d.column)}")
+            selects.append(f"{d.column} AS {_raw(d.column)}")
         if c.type in ("integer", "number"):
             selects.append(f"{code_like_sql(trimmed)} AS {_code(d.column)}")
     return selects
+
+
+def _raw(column: str) -> str:
+    return f'"__raw_{column}"'
+
+
+def _with_bad_values(sql: str, decided: list[ColumnType], names: list[str]) -> str:
+    """Replace the raw text passed through for each typed column by its bad value."""
+    typed = [(d, n) for d, n in zip(decided, names, strict=True) if d.type != "text"]
+    if not typed:
+        return sql
+    bad = ", ".join(
+        f'CASE WHEN {present(d.column)} AND "{name}" IS NULL THEN {_raw(d.column)} END '
+        f"AS {bad_value(d.column)}"
+        for d, name in typed
+    )
+    raw = ", ".join(_raw(d.column) for d, _ in typed)
+    return f"SELECT * EXCLUDE ({raw}), {bad} FROM ({sql})"
 
 
 def build_typed_table(
@@ -92,61 +127,107 @@ def build_typed_table(
     staged: str,
     decided: list[ColumnType],
     names: list[str],
+    written: Path,
     max_rounds: int = 4,
 ) -> TypedTable:
-    """Create ``typed`` from ``staged``, widening types where too many values break.
+    """Write every typed row to ``written`` and create ``typed`` with its validation
+    columns, widening types where too many values break.
 
     A type that breaks on more than TOLERANCE of a column's values, or a number column
-    found to hold codes ("0870") beyond the sample, widens and the table is rebuilt.
+    found to hold codes ("0870") beyond the sample, widens and the pass runs again.
     """
     scan: ScanResult | None = None
     failures: dict[str, int] = {}
     for _ in range(max_rounds):
-        selects = ", ".join(_selects(source, decided, names))
-        # Readers that number rows themselves stage a __row column; the CSV view does not.
-        inner = _typed_source(staged, source, decided, numbered=source.finish_scan is None)
-        sql = f"CREATE OR REPLACE TABLE {TYPED} AS SELECT {ROW_COLUMN}, {selects} FROM ({inner})"
-        if scan is None:
-            source.scan(con, sql)
-            count = con.execute(f"SELECT count(*) FROM {TYPED}").fetchone()
-            scan = source.scanned(con, int(count[0]) if count else 0)
-        else:
-            con.execute(sql)
-        apply_scan(
-            con,
-            TYPED,
-            scan,
-            lambda rel, selects=selects: (
-                f"SELECT {ROW_COLUMN}, {selects} FROM "
-                f"({_typed_source(rel, source, decided, numbered=True)})"
-            ),
-        )
-        failures, changed = _widen_where_needed(con, decided, names)
+        sql = _rows_sql(staged, source, decided, names)
+        scanned, sink, side = _stream_pass(con, source, sql, names, written)
+        try:
+            scan = scan or source.scanned(con, scanned)
+        except BaseException:
+            sink.abort()
+            raise
+        sink.close(scan.keep_rows)
+        _store_side(con, side, scan)
+        if scan.extra is not None:
+            extra = _rows_sql(scan.extra, source, decided, names, numbered=True)
+            con.execute(f"CREATE OR REPLACE TABLE {TYPED_EXTRA} AS {extra}")
+            kept = ", ".join(f'"{c}"' for c in _columns(con, TYPED))
+            con.execute(f"INSERT INTO {TYPED} SELECT {kept} FROM {TYPED_EXTRA}")
+        failures, changed = _widen_where_needed(con, decided)
         if not changed:
             break
     assert scan is not None
-    return TypedTable(scan, failures)
+    return TypedTable(scan, failures, written, TYPED_EXTRA if scan.extra else None)
+
+
+def _rows_sql(
+    relation: str,
+    source: SourceTable,
+    decided: list[ColumnType],
+    names: list[str],
+    *,
+    numbered: bool | None = None,
+) -> str:
+    """The typed rows of ``relation``; readers that number rows themselves stage a __row
+    column, the CSV view does not."""
+    numbered = source.finish_scan is None if numbered is None else numbered
+    inner = _typed_source(relation, source, decided, numbered=numbered)
+    selects = ", ".join(_selects(source, decided, names))
+    return _with_bad_values(f"SELECT {ROW_COLUMN}, {selects} FROM ({inner})", decided, names)
+
+
+def _store_side(con: duckdb.DuckDBPyConnection, side: pa.Table, scan: ScanResult) -> None:
+    """The table ``typed`` from the validation columns of the scanned rows: note rows at
+    the end dropped and rows numbered in the same statement (``rowid`` is the position)."""
+    number = scan.row_sql or ROW_COLUMN
+    con.register("__side", side)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TABLE {TYPED} AS SELECT * EXCLUDE (rowid) "
+            f"REPLACE ({number} AS {ROW_COLUMN}) FROM __side WHERE rowid < {scan.keep_rows}"
+        )
+    finally:
+        con.unregister("__side")
+
+
+def _stream_pass(
+    con: duckdb.DuckDBPyConnection, source: SourceTable, sql: str, names: list[str], path: Path
+) -> tuple[int, ParquetSink, pa.Table]:
+    # Untitled columns go to ``typed`` too: whether they hold anything decides if they stay.
+    untitled = [n for n, title in zip(names, source.titles, strict=True) if not title.strip()]
+    streamed: list[tuple[int, ParquetSink, pa.Table]] = []
+    source.scan(
+        con,
+        lambda: streamed.append(
+            stream_typed(con, sql, names, untitled, path, source.trailing_rows)
+        ),
+    )
+    return streamed[-1]
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [row[0] for row in con.execute(f'DESCRIBE "{table}"').fetchall()]
 
 
 def _widen_where_needed(
-    con: duckdb.DuckDBPyConnection, decided: list[ColumnType], names: list[str]
+    con: duckdb.DuckDBPyConnection, decided: list[ColumnType]
 ) -> tuple[dict[str, int], bool]:
-    typed = [(d, n) for d, n in zip(decided, names, strict=True) if d.type != "text"]
+    typed = [d for d in decided if d.type != "text"]
     if not typed:
         return {}, False
     parts = []
-    for d, name in typed:
+    for d in typed:
         code = _code(d.column) if d.type in ("integer", "number") else "false"
         parts += [
             f"count(*) FILTER (WHERE {present(d.column)})",
-            f'count(*) FILTER (WHERE {present(d.column)} AND "{name}" IS NULL)',
+            f"count({bad_value(d.column)})",
             f"count(*) FILTER (WHERE {code})",
         ]
     row = con.execute(f"SELECT {', '.join(parts)} FROM {TYPED} WHERE NOT __blank").fetchone()
     assert row is not None
     failures: dict[str, int] = {}
     changed = False
-    for i, (d, _name) in enumerate(typed):
+    for i, d in enumerate(typed):
         total, failed, code_like = row[3 * i : 3 * i + 3]
         if code_like:
             d.fallbacks = [c for c in d.fallbacks if c.type not in ("integer", "number")]

@@ -26,6 +26,9 @@ class ReadOptions:
     max_zip_members: int = 1000
     # Where readers may write scratch files (transcoded text, extracted members).
     workdir: str | None = None
+    # Whether a CSV the samples show as UTF-8 is taken as such, DuckDB checking every other
+    # byte as it parses (NotUtf8Error when one is not); else Python checks them first.
+    utf8_checked_by_parser: bool = True
 
 
 Reader = Callable[[Path, ReadOptions], list[SourceTable]]

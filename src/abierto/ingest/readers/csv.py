@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from abierto.ingest.layout import count_trailing_notes, filled, find_header_row,
 from abierto.ingest.readers import ReadOptions
 from abierto.ingest.readers.encoding import (
     EncodingGuess,
+    NotUtf8Error,
     detect_encoding,
     has_bare_cr,
     transcode_to_utf8,
@@ -33,12 +34,13 @@ from abierto.query.sql import literal
 DELIMITERS = [",", ";", "\t", "|"]
 SAMPLE_CHARS = 1 << 20
 TAIL_BYTES = 64 << 10
+BAD_BYTES = ("INVALID UNICODE", "INVALID ENCODING")  # DuckDB's names, older and newer
 NULL_MARK = "\x01"  # never in real data: lets "" mean an empty cell and NULL a missing one
 csv.field_size_limit(32 << 20)  # Python re-parses rejected lines; long cells are real
 
 
 def read_csv(path: Path, options: ReadOptions) -> list[SourceTable]:
-    guess = detect_encoding(path, options.encoding)
+    guess = detect_encoding(path, options.encoding, whole_file=not options.utf8_checked_by_parser)
     bare_cr = has_bare_cr(path)
     text_path, scratch = _utf8_copy(path, guess, bare_cr, options)
     sample = _read_text(text_path, SAMPLE_CHARS)
@@ -81,6 +83,7 @@ def read_csv(path: Path, options: ReadOptions) -> list[SourceTable]:
         skip_lines=lines_after[header_index],
         note_span=note_rows,
         note_rows=len(notes_below),
+        utf8_unchecked=guess.is_utf8 and options.utf8_checked_by_parser and not options.encoding,
     )
     table = SourceTable(
         name=path.stem,
@@ -90,6 +93,7 @@ def read_csv(path: Path, options: ReadOptions) -> list[SourceTable]:
         stage_into=stager.stage,
         finish_scan=stager.finish_scan,
         run_scan=stager.run_scan,
+        trailing_rows=len(notes_below),
         closer=stager.close,
     )
     stager.table = table
@@ -199,8 +203,10 @@ class _Stager:
         skip_lines: int,
         note_span: int,
         note_rows: int,
+        utf8_unchecked: bool = False,
     ) -> None:
         self.text_path = text_path
+        self.utf8_unchecked = utf8_unchecked  # only the samples were checked
         self.scratch = scratch
         self.delimiter = delimiter
         self.width = width
@@ -240,13 +246,13 @@ class _Stager:
             raise UnreadableFileError(str(self.text_path), _duckdb_message(exc)) from exc
         self._create_view(con, parallel=False)
 
-    def run_scan(self, con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    def run_scan(self, con: duckdb.DuckDBPyConnection, run: Callable[[], object]) -> None:
         """Run the pipeline's full pass, switching to the serial reader if DuckDB asks."""
         try:
-            con.execute(sql)
+            run()
         except duckdb.Error as exc:
             self._fall_back_or_fail(con, exc)
-            con.execute(sql)
+            run()
 
     def finish_scan(self, con: duckdb.DuckDBPyConnection, scanned: int) -> ScanResult:
         assert self.table is not None
@@ -255,6 +261,8 @@ class _Stager:
         first_data = self.skip_lines + 1
         notes_from = total_lines - self.note_span + 1 if self.note_span else total_lines + 1
         all_rejects = self._rejects(con)
+        if self.utf8_unchecked and any(kind in BAD_BYTES for _, kind, _ in all_rejects):
+            raise NotUtf8Error(str(self.text_path))
         rejects = [r for r in all_rejects if r[0] < notes_from]
         keep = scanned - max(0, self.note_rows - (len(all_rejects) - len(rejects)))
         blanks = _inner_blank_lines(blank_lines, first_data, min(notes_from, total_lines + 1))
@@ -323,15 +331,31 @@ def _scan_lines(path: Path) -> tuple[int, list[int]]:
     with path.open("rb") as f:
         while chunk := f.read(8 << 20):
             data = carry + chunk
-            before = newlines - carried_newlines
-            for match in re.finditer(rb"\n(?=\r?\n)", data):
-                blanks.add(before + data.count(b"\n", 0, match.start()) + 2)
+            line, counted_to = newlines - carried_newlines, 0
+            for start in _empty_line_starts(data):
+                line += data.count(b"\n", counted_to, start)
+                counted_to = start
+                blanks.add(line + 2)
             newlines += chunk.count(b"\n")
             carry = data[-2:]
             carried_newlines = carry.count(b"\n")
             last_byte = chunk[-1:]
     total = newlines + (0 if last_byte == b"\n" else 1)
     return total, sorted(blanks)
+
+
+def _empty_line_starts(data: bytes) -> list[int]:
+    """Offsets of the newlines followed by an empty line ("\n\n" or "\n\r\n").
+
+    ``bytes.find`` rather than a regular expression: it runs on every byte of the file.
+    """
+    found = []
+    for pattern in (b"\n\n", b"\n\r\n"):
+        start = data.find(pattern)
+        while start != -1:
+            found.append(start)
+            start = data.find(pattern, start + 1)
+    return sorted(found)
 
 
 def _inner_blank_lines(blanks: list[int], first_data: int, end: int) -> list[int]:
@@ -367,7 +391,7 @@ def _reject_errors(
             )
             for position, value in enumerate(cells[len(titles) :], start=len(titles) + 1)
         ]
-    if kind == "INVALID UNICODE":
+    if kind in BAD_BYTES:
         return [ValidationError("encoding-error", "bytes that are not valid text", row=line)]
     return [ValidationError("malformed-row", f"{kind.lower()}: {snippet!r}", row=line)]
 

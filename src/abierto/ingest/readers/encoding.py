@@ -46,7 +46,16 @@ def read_probes(path: Path) -> bytes:
     return data
 
 
-def detect_encoding(path: Path, forced: str | None = None) -> EncodingGuess:
+class NotUtf8Error(Exception):
+    """A file the samples took for UTF-8 holds bytes that are not: DuckDB, which checks
+    every byte it parses, found them. Reading it again with ``whole_file=True`` decides."""
+
+
+def detect_encoding(
+    path: Path, forced: str | None = None, *, whole_file: bool = True
+) -> EncodingGuess:
+    """The file's encoding. Without ``whole_file``, a UTF-8 verdict rests on the samples and
+    the caller checks the rest (the CSV reader lets DuckDB do it while parsing)."""
     if forced:
         codecs.lookup(forced)  # raises LookupError for unknown names
         return EncodingGuess(forced, 1.0, "given by the publisher")
@@ -61,7 +70,7 @@ def detect_encoding(path: Path, forced: str | None = None) -> EncodingGuess:
     if utf16:
         return utf16
     if _is_utf8(sample, truncated=path.stat().st_size > len(sample)):
-        bad = _first_invalid_utf8(path)
+        bad = _first_invalid_utf8(path) if whole_file else None
         if bad is None:
             ascii_only = sample.isascii()
             reason = "only ASCII characters" if ascii_only else "decodes as strict UTF-8"
