@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from abierto.settings import Settings
@@ -47,6 +48,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
+
+
+def add_unique(session: Session, row: object) -> bool:
+    """Add ``row``; False when a unique key shows that another transaction made the same row
+    first (PostgreSQL waits for that one to commit before saying so). The caller's
+    transaction goes on: the insert is tried in a savepoint.
+
+    Not on SQLite, whose driver sends no BEGIN before a SAVEPOINT, so releasing it would
+    commit the row at once, outside the caller's transaction. SQLite has one writer at a
+    time: a conflict there raises the IntegrityError, and the transaction is lost.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.add(row)
+        session.flush()
+        return True
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True
 
 
 class Database:

@@ -168,3 +168,16 @@ def test_a_new_dataset_never_takes_an_existing_slug(context: AppContext, tmp_pat
     with pytest.raises(SlugTaken), context.db.session() as session:
         publish(session, context.settings, context.store, request)
     assert [r.number for r in releases(context)] == [1]
+
+
+def test_a_failed_first_publish_leaves_no_dataset_or_organization(
+    context: AppContext, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("<!DOCTYPE html><html><body><form></form></body></html>")
+    request = PublishRequest(path=bad, organization="nueva-org", dataset="nuevo")
+    with pytest.raises(UnreadableFileError), context.db.session() as session:
+        publish(session, context.settings, context.store, request)
+    with context.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Dataset)) == 0
+        assert session.scalar(select(func.count()).select_from(Organization)) == 0

@@ -6,10 +6,10 @@ import re
 import unicodedata
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from abierto.catalog.models import Dataset, Organization, Release, Resource
+from abierto.db import add_unique
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 
@@ -31,17 +31,6 @@ class SlugTaken(ValueError):
     """Another transaction created a dataset with this slug first."""
 
 
-def _inserted(session: Session, row: Organization | Dataset) -> bool:
-    """Add ``row`` in a savepoint: False when a unique key shows another transaction made the
-    same row meanwhile (PostgreSQL waits for that one to commit before saying so)."""
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return False
-    return True
-
-
 def get_or_create_organization(
     session: Session, slug: str, name: str | None = None
 ) -> Organization:
@@ -49,7 +38,7 @@ def get_or_create_organization(
     org = session.scalar(query)
     if org is None:
         org = Organization(slug=slug, name=name or slug)
-        if not _inserted(session, org):
+        if not add_unique(session, org):
             org = session.scalars(query).one()  # a concurrent publish created it
     return org
 
@@ -69,7 +58,7 @@ def get_or_create_dataset(
     if dataset is None:
         # By id, not relationship: a row the savepoint drops must not stay in a collection.
         dataset = Dataset(slug=slug, organization_id=organization.id, title=title or slug)
-        if _inserted(session, dataset):
+        if add_unique(session, dataset):
             return dataset
         dataset = session.scalars(query).one()  # a concurrent publish created it
     if new:

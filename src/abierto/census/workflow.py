@@ -38,6 +38,7 @@ from abierto.census.models import (
     Submission,
 )
 from abierto.census.scoring import applies, entry_score
+from abierto.db import add_unique
 from abierto.notify.services import notify
 
 YES_NO = ("yes", "no")
@@ -129,12 +130,11 @@ def submit(
         pending_key=key,
     )
     try:
-        with session.begin_nested():
-            session.add(submission)
-    except IntegrityError as exc:  # another submission got there first
-        raise CensusError(
-            "census.error.pending", "a submission for this entry already waits"
-        ) from exc
+        inserted = add_unique(session, submission)
+    except IntegrityError:  # SQLite: another submission got there first
+        inserted = False
+    if not inserted:
+        raise CensusError("census.error.pending", "a submission for this entry already waits")
     reviewers = [
         r
         for r in permissions.reviewers_of(session, census.id, place.id, dataset_type.id)
