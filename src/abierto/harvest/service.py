@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from abierto.catalog import activity
@@ -34,7 +35,7 @@ from abierto.catalog.editing import (
     split_tags,
 )
 from abierto.catalog.models import Dataset, Organization, utcnow
-from abierto.catalog.services import dataset_by_slug, get_or_create_dataset, slugify
+from abierto.catalog.services import check_slug, dataset_by_slug, slugify
 from abierto.census.http import Fetcher
 from abierto.census.prefill_vocab import frequency_code
 from abierto.harvest.licenses import license_id
@@ -178,11 +179,18 @@ def fingerprint(remote: RemoteDataset) -> str:
 
 def harvest_one(context: AppContext, info: SourceInfo, remote: RemoteDataset) -> str:
     """``created``, ``updated`` or ``unchanged``; otherwise the reason it was skipped."""
-    try:
-        with context.db.session() as session:
-            return _write(session, info, remote)
-    except EditError as exc:
-        return "invalid " + ", ".join(sorted(exc.errors))
+    for attempt in (1, 2):
+        try:
+            with context.db.session() as session:
+                return _write(session, info, remote)
+        except EditError as exc:
+            return "invalid " + ", ".join(sorted(exc.errors))
+        except IntegrityError:
+            # Another run of the same source (or a publish taking the slug) wrote first:
+            # once more, on what it committed; a second clash is the job's failure.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _write(session: Session, info: SourceInfo, remote: RemoteDataset) -> str:
@@ -217,7 +225,12 @@ def _create(session: Session, info: SourceInfo, remote: RemoteDataset, title: st
         raise NotRetryable(f"the organization of harvest source {info.id} no longer exists")
     base = slugify(remote.name or remote.title)[:90].strip("-") or "dataset"
     slug = base if dataset_by_slug(session, base) is None else free_slug(session, base)
-    dataset = get_or_create_dataset(session, organization, slug, title, new=True)
+    # A plain insert, not get_or_create_dataset: its savepoint, when it is the transaction's
+    # first write on SQLite, commits the dataset on its own, and a failure after it would
+    # leave a dataset no record owns. A slug taken meanwhile fails the whole transaction.
+    dataset = Dataset(slug=check_slug(slug), organization_id=organization.id, title=title)
+    session.add(dataset)
+    session.flush()
     activity.record(
         session,
         "dataset.created",
