@@ -50,6 +50,12 @@ def test_add_list_and_run_print_counts(tmp_path: Path, remote: Remote) -> None:
     assert source_id in listing and "CDMX abierta" in listing and "done" in listing
     missing = abierto(home, "harvest", "run", "no-such-source")
     assert missing.returncode == 1 and "no harvest source" in missing.stdout
+    assert abierto(home, "harvest", "disable", source_id).returncode == 0
+    disabled = abierto(home, "harvest", "run", source_id)
+    assert disabled.returncode == 1 and "is not active" in disabled.stdout
+    assert "(inactive)" in abierto(home, "harvest", "list").stdout
+    assert abierto(home, "harvest", "enable", source_id).returncode == 0
+    assert abierto(home, "harvest", "run", source_id).returncode == 0
 
 
 def test_a_source_that_does_not_answer_is_retried(local: AppContext) -> None:

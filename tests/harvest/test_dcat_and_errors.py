@@ -96,6 +96,32 @@ def test_dcat_datasets_land_and_bad_ones_are_skipped_with_reasons(
     assert datasets["obra-publica-2020"]["title"] == "Obra pública 2020 (revisada)"
     assert datasets["padron-de-proveedores"]["state"] == "draft"
 
+    # A catalog that suddenly lists nothing is more likely broken than emptied.
+    _write(folder, "data.json", {"dataset": []})
+    assert _counts(_run(local, source_id)) == (0, 0, 0, 0, 0)
+    assert _local(local)["obra-publica-2020"]["state"] == "published"
+
+
+def test_odd_but_readable_dcat_values(local: AppContext, files: tuple[str, Path]) -> None:
+    url, folder = files
+    catalog = [  # DCAT-US 1.0: a bare list
+        {"identifier": "x" * 301, "title": "Identificador enorme"},
+        {"identifier": "k", "title": "Palabras en una cadena", "keyword": "agua, Drenaje; lluvia",
+         "temporal": "2021-12-31/2020-01-01", "spatial": '{"type": "Point"}',
+         "license": "https://opendatacommons.org/licenses/odbl/1-0/",
+         "distribution": [{"downloadURL": "https://example.org/a.xlsx", "mediaType":
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}]},
+    ]  # fmt: skip
+    _write(folder, "catalogo.json", catalog)
+    result = _run(local, _source(local, f"{url}/catalogo.json", "dcat"))
+    assert _counts(result) == (1, 0, 0, 0, 1)
+    assert result["reasons"][0]["reason"] == "identifier longer than 300 characters"
+    words = _local(local)["palabras-en-una-cadena"]
+    assert words["tags"] == ["agua", "drenaje", "lluvia"]
+    assert words["temporal"] == (None, None) and words["spatial"] is None  # left out
+    assert words["license"] == "odc-odbl"
+    assert words["links"] == [("link", "a.xlsx", "https://example.org/a.xlsx", "XLSX")]
+
 
 def test_a_ckan_server_repeating_its_page_is_read_once_and_withdraws_nothing(
     local: AppContext, files: tuple[str, Path]

@@ -94,3 +94,33 @@ def run(
         console.print("stopped at ABIERTO_HARVEST_MAX_DATASETS: nothing was withdrawn")
     elif not counts.complete:
         console.print("the source's listing was incomplete: nothing was withdrawn")
+
+
+def _set_active(source_id: str, active: bool) -> None:
+    from abierto.app_context import AppContext
+    from abierto.harvest.models import HarvestSource
+
+    context = AppContext.create(load_settings())
+    try:
+        with context.db.session() as session:
+            source = session.get(HarvestSource, source_id)
+            if source is not None:
+                source.active = active
+    finally:
+        context.close()
+    if source is None:
+        console.print(f"[red]no harvest source {source_id!r}[/red]")
+        raise typer.Exit(1)
+    console.print(f"source {source_id} {'enabled' if active else 'disabled'}")
+
+
+@harvest_app.command("disable")
+def disable(source_id: Annotated[str, typer.Argument(help="The source's id.")]) -> None:
+    """Stop harvesting a source (its datasets stay as they are)."""
+    _set_active(source_id, False)
+
+
+@harvest_app.command("enable")
+def enable(source_id: Annotated[str, typer.Argument(help="The source's id.")]) -> None:
+    """Harvest a disabled source again."""
+    _set_active(source_id, True)

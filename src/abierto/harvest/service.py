@@ -158,7 +158,9 @@ def _harvest(context: AppContext, info: SourceInfo, counts: RunCounts, *, full: 
             else:
                 _count(counts, remote_id, harvest_one(context, info, item))
         counts.complete = listing.complete and not counts.capped
-    if counts.complete and not counts.incremental:
+    # An empty full listing withdraws nothing: a portal emptied by mistake (or answering
+    # an empty page to everyone) is far likelier than one that removed every dataset.
+    if counts.complete and not counts.incremental and seen:
         counts.withdrawn = withdraw_missing(context, info.id, seen)
 
 

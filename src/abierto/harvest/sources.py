@@ -25,6 +25,7 @@ from abierto.census.http import Fetched, Fetcher
 from abierto.jobs.errors import NotRetryable
 
 PAGE_ROWS = 100
+MAX_ID = 300  # HarvestRecord.remote_id
 FORMAT = re.compile(r"^[A-Za-z0-9.+-]{1,20}$")
 MEDIA_FORMATS = {
     "text/csv": "CSV",
@@ -173,7 +174,7 @@ def from_ckan(package: Any) -> RemoteDataset:
         raise Invalid("private or not active")
     extras = _extras(package.get("extras"))
     return RemoteDataset(
-        remote_id=_required(package, "id") if package.get("id") else _required(package, "name"),
+        remote_id=_identifier(package, "id" if package.get("id") else "name"),
         name=_text(package.get("name")) or _text(package.get("title")),
         title=_required(package, "title"),
         description=_text(package.get("notes")),
@@ -226,10 +227,12 @@ def from_dcat(item: Any) -> RemoteDataset:
         raise Invalid("not a JSON object")
     title = _required(item, "title")
     keywords = item.get("keyword")
+    if isinstance(keywords, str):
+        keywords = re.split(r"[,;]", keywords)  # one string of comma-separated keywords
     temporal = _text(item.get("temporal")).split("/")
     license_value = item.get("license")
     return RemoteDataset(
-        remote_id=_required(item, "identifier"),
+        remote_id=_identifier(item, "identifier"),
         name=title,
         title=title,
         description=_text(item.get("description")),
@@ -305,6 +308,13 @@ def _required(item: dict[str, Any], key: str) -> str:
     text = _text(item.get(key))
     if not text:
         raise Invalid(f"missing {key}")
+    return text
+
+
+def _identifier(item: dict[str, Any], key: str) -> str:
+    text = _required(item, key)
+    if len(text) > MAX_ID:
+        raise Invalid(f"{key} longer than {MAX_ID} characters")
     return text
 
 
