@@ -181,18 +181,17 @@ def fingerprint(remote: RemoteDataset) -> str:
 
 def harvest_one(context: AppContext, info: SourceInfo, remote: RemoteDataset) -> str:
     """``created``, ``updated`` or ``unchanged``; otherwise the reason it was skipped."""
-    for attempt in (1, 2):
+    try:
         try:
             with context.db.session() as session:
                 return _write(session, info, remote)
-        except EditError as exc:
-            return "invalid " + ", ".join(sorted(exc.errors))
         except IntegrityError:
             # Another run of the same source (or a publish taking the slug) wrote first:
             # once more, on what it committed; a second clash is the job's failure.
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+            with context.db.session() as session:
+                return _write(session, info, remote)
+    except EditError as exc:
+        return "invalid " + ", ".join(sorted(exc.errors))
 
 
 def _write(session: Session, info: SourceInfo, remote: RemoteDataset) -> str:
@@ -208,6 +207,10 @@ def _write(session: Session, info: SourceInfo, remote: RemoteDataset) -> str:
         return "unchanged"
     metadata = to_metadata(remote)
     dataset = None if record is None else session.get(Dataset, record.dataset_id)
+    if record is not None and dataset is None:  # cannot outlive its dataset, but be sure
+        session.delete(record)
+        session.flush()
+        record = None
     outcome = "updated"
     if dataset is None or record is None:
         dataset = _create(session, info, remote, metadata.title)
