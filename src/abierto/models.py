@@ -1,6 +1,7 @@
 """Every model of every domain, imported in one place for Alembic and create_all."""
 
 import abierto.census.models
+import abierto.harvest.models
 import abierto.notify.models
 import abierto.quality.links
 import abierto.quality.models  # noqa: F401

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     staged_upload_hours: float = 24
     fetch_timeout_s: float = 120
     fetch_allow_private: bool = False
+    # Harvesting remote catalogs (docs/harvest.md): at most this many datasets per run, this
+    # many MB per answer (a CKAN page, a data.json), this many seconds per request.
+    harvest_max_datasets: int = 10000
+    harvest_max_mb: int = 50
+    harvest_timeout_s: float = 30
     # Web publishing: files larger than this (MB) are inspected and published by jobs.
     background_publish_mb: float = 20
     secret_key: str = "change-me"

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from abierto.cli import ops, render
 from abierto.cli.census import census_app
+from abierto.cli.harvest import harvest_app
 from abierto.cli.notify import notify_app
 from abierto.cli.quality import quality_app
 from abierto.cli.users import users_app
@@ -26,6 +27,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(census_app, name="census")
 app.add_typer(quality_app, name="quality")
+app.add_typer(harvest_app, name="harvest")
 app.add_typer(notify_app, name="notify")
 ops.register(app)
 console = Console()

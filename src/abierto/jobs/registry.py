@@ -24,6 +24,7 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
 def handler_for(kind: str) -> Handler:
     # Importing the task modules registers the built-in handlers.
+    import abierto.harvest.tasks
     import abierto.jobs.tasks
     import abierto.notify.mail
     import abierto.quality.links

@@ -30,6 +30,7 @@ from abierto.web import (
     ckan_write,
     downloads,
     edit_views,
+    harvest_views,
     health,
     jobs_views,
     notify_views,
@@ -96,6 +97,7 @@ def create_app(settings: Settings) -> FastAPI:
         health,
         metrics,
         jobs_views,
+        harvest_views,
     ):
         app.include_router(module.router)
     app.add_exception_handler(StarletteHTTPException, _http_error)
