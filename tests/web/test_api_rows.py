@@ -396,11 +396,13 @@ def test_busy_engine_answers_503(http: httpx.Client, server: Server) -> None:
                 held.append(cursor)
             except Exception:
                 break
-        response = http.get(f"{BASE}/rows", params={"limit": 1})
+        response = http.get(f"{BASE}/rows", params={"limit": 1, "order": "folio"})
+        cached = http.get(f"{BASE}/rows", params={"limit": 1})  # sliced from memory
     finally:
         for cursor in held:
             cursor.__exit__(None, None, None)
         engine.wait = wait
+    assert cached.status_code == 200
     assert response.status_code == 503
     assert response.headers["retry-after"] == "2"
     assert "busy" in response.json()["detail"]
