@@ -76,7 +76,10 @@ def create_app(settings: Settings) -> FastAPI:
             RateLimitMiddleware, limit=settings.rate_limit, storage_url=settings.rate_limit_storage
         )
     app.add_middleware(RequestObserver)  # outermost: ids, logs and times every answer
+    # Routes are matched in order, one router after another: the data API, the most
+    # requested and the cheapest per request, first (no other route matches its paths).
     for module in (
+        api_rows,
         pages,
         organization_views,
         search_views,
@@ -89,7 +92,6 @@ def create_app(settings: Settings) -> FastAPI:
         notify_views,
         downloads,
         api,
-        api_rows,
         api_sql,
         ckan_api,
         soda,
