@@ -21,7 +21,6 @@ from typing import Any
 import duckdb
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from sqlalchemy.orm import Session
 
 from abierto.accounts.permissions import Actor
 from abierto.app_context import AppContext
@@ -33,12 +32,15 @@ from abierto.query.exports import FORMATS, export, gzip_chunks, stream_file
 from abierto.query.rows import QueryError, RowsResult, parse_row_query
 from abierto.web import queries
 from abierto.web.auth import ActorDep
-from abierto.web.deps import ContextDep, SessionDep
+from abierto.web.deps import ContextDep
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["data"])
 ROW_FORMATS = ("json", *FORMATS)
 GZIP_MIN_BYTES = 1024
+# A 100-row page (~25 KB of JSON): level 3 takes 0.08 ms of CPU and 8 % more bytes than
+# level 5 (0.24 ms), a tenth of a page served from memory.
+GZIP_LEVEL = 3
 ERRORS: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not modified (If-None-Match or If-Modified-Since matched)"},
     400: {"description": "A parameter is not valid; `param` names it"},
@@ -116,7 +118,7 @@ def json_response(request: Request, document: Any, headers: dict[str, str]) -> R
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
     headers = dict(headers)
     if len(body) >= GZIP_MIN_BYTES and accepts_gzip(request):
-        body = gzip.compress(body, 5)
+        body = gzip.compress(body, GZIP_LEVEL)
         headers["Content-Encoding"] = "gzip"
     return Response(body, media_type="application/json", headers=headers)
 
@@ -193,12 +195,18 @@ def _found(found: queries.ResourceRelease | None) -> queries.ResourceRelease:
     return found
 
 
-def _latest(session: Session, actor: Actor, slug: str, name: str) -> queries.ResourceRelease:
-    return _found(queries.find_release(session, actor, slug, name))
+# The lookups open their own short session (loaded rows stay readable after it): two thread
+# hops fewer per request than a session dependency, and no connection held during a query.
 
 
-def _by_id(session: Session, actor: Actor, release_id: str) -> queries.ResourceRelease:
-    return _found(queries.get_release(session, actor, release_id))
+def _latest(context: AppContext, actor: Actor, slug: str, name: str) -> queries.ResourceRelease:
+    with context.db.session() as session:
+        return _found(queries.find_release(session, actor, slug, name))
+
+
+def _by_id(context: AppContext, actor: Actor, release_id: str) -> queries.ResourceRelease:
+    with context.db.session() as session:
+        return _found(queries.get_release(session, actor, release_id))
 
 
 def _rows(
@@ -277,11 +285,10 @@ def latest_rows(
     slug: str,
     name: str,
     request: Request,
-    session: SessionDep,
     context: ContextDep,
     actor: ActorDep,
 ) -> Response:
-    return _rows(request, context, _latest(session, actor, slug, name), None)
+    return _rows(request, context, _latest(context, actor, slug, name), None)
 
 
 @router.get(
@@ -295,11 +302,10 @@ def latest_rows_file(
     name: str,
     ext: str,
     request: Request,
-    session: SessionDep,
     context: ContextDep,
     actor: ActorDep,
 ) -> Response:
-    return _rows(request, context, _latest(session, actor, slug, name), ext)
+    return _rows(request, context, _latest(context, actor, slug, name), ext)
 
 
 @router.get(
@@ -309,9 +315,9 @@ def latest_rows_file(
     responses=ROWS_RESPONSES,
 )
 def release_rows(
-    release_id: str, request: Request, session: SessionDep, context: ContextDep, actor: ActorDep
+    release_id: str, request: Request, context: ContextDep, actor: ActorDep
 ) -> Response:
-    return _rows(request, context, _by_id(session, actor, release_id), None)
+    return _rows(request, context, _by_id(context, actor, release_id), None)
 
 
 @router.get(
@@ -324,11 +330,10 @@ def release_rows_file(
     release_id: str,
     ext: str,
     request: Request,
-    session: SessionDep,
     context: ContextDep,
     actor: ActorDep,
 ) -> Response:
-    return _rows(request, context, _by_id(session, actor, release_id), ext)
+    return _rows(request, context, _by_id(context, actor, release_id), ext)
 
 
 @router.get(
@@ -340,12 +345,11 @@ def latest_facets(
     slug: str,
     name: str,
     request: Request,
-    session: SessionDep,
     context: ContextDep,
     actor: ActorDep,
     columns: str = COLUMNS,
 ) -> Response:
-    return _facets(request, context, _latest(session, actor, slug, name), columns)
+    return _facets(request, context, _latest(context, actor, slug, name), columns)
 
 
 @router.get(
@@ -356,9 +360,8 @@ def latest_facets(
 def release_facets(
     release_id: str,
     request: Request,
-    session: SessionDep,
     context: ContextDep,
     actor: ActorDep,
     columns: str = COLUMNS,
 ) -> Response:
-    return _facets(request, context, _by_id(session, actor, release_id), columns)
+    return _facets(request, context, _by_id(context, actor, release_id), columns)

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from abierto.accounts import services
 from abierto.accounts.models import LoginSession, User
-from abierto.accounts.permissions import Actor, actor_for
+from abierto.accounts.permissions import ANONYMOUS, Actor, actor_for
 from abierto.web.deps import get_context
 
 SESSION_COOKIE = "abierto_session"
@@ -33,8 +33,11 @@ def _resolve(request: Request) -> tuple[Actor, LoginSession | None]:
         return cached, request.state.login
     user: User | None = None
     login: LoginSession | None = None
+    token = _token_from_header(request)
+    if token is None and SESSION_COOKIE not in request.cookies:  # no database to ask
+        request.state.actor, request.state.login = ANONYMOUS, None
+        return ANONYMOUS, None
     with get_context(request).db.session() as session:
-        token = _token_from_header(request)
         if token is not None:
             user = services.user_for_token(session, token)
             if user is None:
