@@ -371,6 +371,30 @@ def test_release_routes_hide_private_releases(http: httpx.Client, server: Server
     assert http.get(f"/api/v1/releases/{release_id}/facets?columns=nombre").status_code == 404
 
 
+def test_a_table_made_private_is_refused_at_once(http: httpx.Client, server: Server) -> None:
+    """Its release row and decoded row groups stay in the server's memory; the read rule is
+    still asked on every request."""
+    release = rows(http, limit=1)["release"]["id"]
+    paths = [
+        f"{BASE}/rows?limit=5",
+        f"{BASE}/rows.csv?limit=5",
+        f"{BASE}/facets?columns=pagado",
+        f"/api/v1/releases/{release}/rows?offset=200",
+        "/datasets/pagos/resources/data/data.csv",
+    ]
+    assert [http.get(p).status_code for p in paths] == [200] * 5
+    context = AppContext.create(server.settings)
+    try:
+        hide(context, "pagos", private=True)
+        try:
+            assert [http.get(p).status_code for p in paths] == [404] * 5
+        finally:
+            hide(context, "pagos")
+    finally:
+        context.close()
+    assert [http.get(p).status_code for p in paths] == [200] * 5
+
+
 def test_release_facets(http: httpx.Client, server: Server) -> None:
     release = rows(http, limit=1)["release"]["id"]
     response = http.get(f"/api/v1/releases/{release}/facets", params={"columns": "pagado"})

@@ -75,11 +75,10 @@ def error(status: int, message: str, param: str | None, retry_after: int | None 
     return Response(body, status, headers=headers, media_type="application/json")
 
 
-def cache_headers(request: Request, found: queries.ResourceRelease, fmt: str) -> dict[str, str]:
+def cache_headers(request: Request, found: queries.TableRelease, fmt: str) -> dict[str, str]:
     """ETag (release checksum + format + sorted query) and Last-Modified of a response;
     shared caches may keep public tables only."""
-    release, dataset = found.release, found.dataset
-    public = not dataset.private and dataset.state == "published"
+    release, public = found.release, found.public
     pairs = sorted(request.query_params.multi_items())
     digest = hashlib.sha256(f"{release.checksum}\n{fmt}\n{pairs!r}".encode()).hexdigest()
     modified = release.created_at.replace(tzinfo=dt.UTC)
@@ -126,7 +125,7 @@ def json_response(request: Request, document: Any, headers: dict[str, str]) -> R
 def export_response(
     request: Request,
     context: AppContext,
-    found: queries.ResourceRelease,
+    found: queries.TableRelease,
     fmt: str,
     headers: dict[str, str],
     disposition: str = "inline",
@@ -158,9 +157,9 @@ def export_response(
     return StreamingResponse(chunks, media_type=spec.media_type, headers=headers)
 
 
-def filename(found: queries.ResourceRelease, extension: str) -> str:
-    name = slugify(found.resource.name)
-    return f"{found.dataset.slug}-{name}-v{found.release.number}.{extension}"
+def filename(found: queries.TableRelease, extension: str) -> str:
+    name = slugify(found.resource_name)
+    return f"{found.dataset_slug}-{name}-v{found.release.number}.{extension}"
 
 
 def guarded(run: Any) -> Response:
@@ -189,7 +188,7 @@ def _path(context: AppContext, release: Release) -> str:
 # -- rows and facets ----------------------------------------------------------------------
 
 
-def _found(found: queries.ResourceRelease | None) -> queries.ResourceRelease:
+def _found(found: queries.TableRelease | None) -> queries.TableRelease:
     if found is None:
         raise HTTPException(status_code=404, detail="table not found")
     return found
@@ -199,18 +198,18 @@ def _found(found: queries.ResourceRelease | None) -> queries.ResourceRelease:
 # hops fewer per request than a session dependency, and no connection held during a query.
 
 
-def _latest(context: AppContext, actor: Actor, slug: str, name: str) -> queries.ResourceRelease:
+def _latest(context: AppContext, actor: Actor, slug: str, name: str) -> queries.TableRelease:
     with context.db.session() as session:
         return _found(queries.find_release(session, actor, slug, name))
 
 
-def _by_id(context: AppContext, actor: Actor, release_id: str) -> queries.ResourceRelease:
+def _by_id(context: AppContext, actor: Actor, release_id: str) -> queries.TableRelease:
     with context.db.session() as session:
-        return _found(queries.get_release(session, actor, release_id))
+        return _found(queries.find_release_by_id(session, actor, release_id))
 
 
 def _rows(
-    request: Request, context: AppContext, found: queries.ResourceRelease, ext: str | None
+    request: Request, context: AppContext, found: queries.TableRelease, ext: str | None
 ) -> Response:
     fmt = ext or request.query_params.get("format") or "json"
     if fmt not in ROW_FORMATS:
@@ -224,7 +223,7 @@ def _rows(
 
 
 def _rows_json(
-    request: Request, context: AppContext, found: queries.ResourceRelease, headers: dict[str, str]
+    request: Request, context: AppContext, found: queries.TableRelease, headers: dict[str, str]
 ) -> Response:
     release = found.release
     query = parse_row_query(request.query_params, release.columns)
@@ -250,7 +249,7 @@ def _shaped(result: RowsResult, objects: bool) -> list[Any]:
 
 
 def _facets(
-    request: Request, context: AppContext, found: queries.ResourceRelease, columns: str
+    request: Request, context: AppContext, found: queries.TableRelease, columns: str
 ) -> Response:
     release = found.release
     headers = cache_headers(request, found, "facets")
