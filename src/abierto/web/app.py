@@ -67,6 +67,9 @@ def create_app(settings: Settings) -> FastAPI:
         description="Datos abiertos de gobierno / open government data.",
         version=abierto.__version__,
         lifespan=lifespan,
+        # abierto observes itself (observability/: request ids, JSON logs, Prometheus); FastAPI's
+        # OpenTelemetry hooks would only look for providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.context = context
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
