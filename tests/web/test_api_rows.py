@@ -25,6 +25,7 @@ from abierto.ingest.publish import PublishRequest, publish
 from abierto.query import export_cache
 from abierto.query.engine import engine_for
 from abierto.settings import Settings
+from abierto.web.api_rows import json_body
 from tests.realdata import real_file
 from tests.web.conftest import SECRET, _serve, hide, publish_csv
 
@@ -494,3 +495,9 @@ def test_whole_downloads_are_made_once(http: httpx.Client, server: Server) -> No
     before = set(p.name for p in kept.iterdir())
     http.get(url, params={"nombre": "Centro"})
     assert set(p.name for p in kept.iterdir()) == before  # filtered exports are not kept
+
+
+def test_json_bodies_are_valid_json_whatever_the_numbers() -> None:
+    document = {"rows": [[2**70, float("nan"), "Tesistán", None, 1.5]]}
+    assert json.loads(json_body(document)) == {"rows": [[2**70, None, "Tesistán", None, 1.5]]}
+    assert json_body({"rows": [[float("inf"), 3]]}) == b'{"rows":[[null,3]]}'
