@@ -12,7 +12,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
 from abierto.accounts.permissions import Actor, readable_datasets
@@ -127,6 +127,9 @@ class TableRelease:
 RELEASES_KEPT = 1024
 _releases: OrderedDict[tuple[str, str], Release] = OrderedDict()
 _releases_lock = threading.Lock()
+STATEMENTS_KEPT = 256
+_statements: OrderedDict[tuple[str, str], Select] = OrderedDict()
+_statements_lock = threading.Lock()
 
 
 def find_release(
@@ -137,31 +140,55 @@ def find_release(
     Every data-API request and download starts here: one small query applies the read rule
     and finds the release's id; the release row itself comes from the process's copy.
     """
-    query = _table_release().where(Dataset.slug == slug, Resource.name == resource_name)
+    params: dict[str, object] = {"slug": slug, "name": resource_name}
     if number is not None:
-        query = query.where(Release.number == number)
-    return _table(session, query.where(readable_datasets(actor)))
+        params["number"] = number
+    return _table(session, _statement(actor, "name" if number is None else "number"), params)
 
 
 def find_release_by_id(session: Session, actor: Actor, release_id: str) -> TableRelease | None:
     """A release of a visible dataset, by id, as ``find_release`` gives it."""
-    return _table(
-        session, _table_release().where(Release.id == release_id, readable_datasets(actor))
-    )
+    return _table(session, _statement(actor, "id"), {"release_id": release_id})
 
 
-def _table_release() -> Select:
-    return (
+_BY = {
+    "name": (Dataset.slug == bindparam("slug"), Resource.name == bindparam("name")),
+    "number": (
+        Dataset.slug == bindparam("slug"),
+        Resource.name == bindparam("name"),
+        Release.number == bindparam("number"),
+    ),
+    "id": (Release.id == bindparam("release_id"),),
+}
+
+
+def _statement(actor: Actor, by: str) -> Select:
+    """The lookup ``by`` name, number or id under ``actor``'s read rule, built once per actor
+    (keyed on every field of it, as ``repr`` shows them) and reused: building and keying a
+    statement cost more than running it."""
+    key = (by, repr(actor))
+    with _statements_lock:
+        statement = _statements.get(key)
+        if statement is not None:
+            _statements.move_to_end(key)
+            return statement
+    statement = (
         select(Release.id, Dataset.slug, Resource.name, Dataset.private, Dataset.state)
         .join(Resource, Release.resource_id == Resource.id)
         .join(Dataset, Resource.dataset_id == Dataset.id)
+        .where(*_BY[by], readable_datasets(actor))
         .order_by(Release.number.desc())
         .limit(1)
     )
+    with _statements_lock:
+        _statements[key] = statement
+        while len(_statements) > STATEMENTS_KEPT:
+            _statements.popitem(last=False)
+    return statement
 
 
-def _table(session: Session, query: Select) -> TableRelease | None:
-    row = session.execute(query).first()
+def _table(session: Session, query: Select, params: dict[str, object]) -> TableRelease | None:
+    row = session.execute(query, params).first()
     if row is None:
         return None
     release_id, slug, name, private, state = row
