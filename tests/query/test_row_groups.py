@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
-from abierto.query.engine import QueryBusy, QueryEngine, run_rows
+from abierto.query.engine import QueryBusy, QueryEngine, json_rows, json_value, run_rows
 from abierto.query.row_groups import RowGroupCache
 from abierto.query.rows import parse_row_query
 from abierto.settings import Settings
@@ -81,3 +82,16 @@ def test_the_settings_bound_the_engine_cache(tmp_path: Path) -> None:
     engine = QueryEngine(Settings(home=tmp_path, rows_cache_mb=3))
     assert engine.row_groups.max_bytes == 3 * 1024 * 1024
     engine.close()
+
+
+def test_json_rows_are_what_json_value_makes() -> None:
+    table = pa.table(
+        {
+            "fecha": pa.array([dt.date(1, 1, 1), dt.date(999, 12, 31), None], pa.date32()),
+            "momento": pa.array([dt.datetime(2021, 3, 1, 8, 0, 0, 5), None, None]),
+            "n": [1, None, 3],
+        }
+    )
+    expected = [[json_value(v) for v in row.values()] for row in table.to_pylist()]
+    assert json_rows(table) == expected
+    assert expected[0][:2] == ["0001-01-01", "2021-03-01T08:00:00.000005"]

@@ -269,9 +269,12 @@ def json_rows(table: pa.Table) -> list[list[Any]]:
     """The rows of ``table`` as lists of JSON-ready values (as ``json_value`` makes them)."""
     columns = []
     for column in table.itercolumns():
-        values = column.to_pylist()
-        if not any(plain(column.type) for plain in _PLAIN_TYPES):
-            values = [json_value(v) for v in values]
+        if pa.types.is_date32(column.type):  # ISO 8601 as date.isoformat(), ten times faster
+            values = column.cast(pa.string()).to_pylist()
+        else:
+            values = column.to_pylist()
+            if not any(plain(column.type) for plain in _PLAIN_TYPES):
+                values = [json_value(v) for v in values]
         columns.append(values)
     return [list(row) for row in zip(*columns, strict=True)]
 
