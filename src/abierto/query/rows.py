@@ -400,7 +400,8 @@ def build_sql(
         sql = f"SELECT {', '.join(select)} FROM {SOURCE}{_where(where)}{paging}"
         if offset and not query.all_rows:  # skip rows reading only the row number
             page = f"SELECT {ROW} FROM {SOURCE}{_where(where)}{paging}"
-            sql = f"SELECT {', '.join(select)} FROM {SOURCE} WHERE {ROW} IN ({page})"
+            # A semi-join emits row groups as its threads finish them: put them back in order.
+            sql = f"SELECT {', '.join(select)} FROM {SOURCE} WHERE {ROW} IN ({page}) ORDER BY {ROW}"
         return Sql(sql, params.values, fields, keys)
     order = " ORDER BY " + ", ".join(_order_terms(keys))
     if query.all_rows:
