@@ -130,12 +130,6 @@ class RowGroupCache:
                 _, evicted = self._groups.popitem(last=False)
                 self.bytes -= evicted.nbytes
 
-    def clear(self) -> None:
-        with self._lock:
-            self._groups.clear()
-            self._footers.clear()
-            self.bytes = 0
-
 
 def _file_key(path: str) -> FileKey:
     stat = os.stat(path)
