@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     # Memory for DuckDB while publishing and querying; the rest of the process stays small.
     duckdb_memory_mb: int = 512
     duckdb_threads: int = 0  # 0: one per core
+    # Decoded row groups each process keeps for pages in file order (offset, cursor), MB.
+    rows_cache_mb: int = 128
     max_upload_mb: int = 2048
     # Web publishing: staged uploads older than this are deleted; files fetched from a URL
     # get this long; private network addresses (loopback, LAN, link-local) are refused

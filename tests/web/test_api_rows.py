@@ -25,6 +25,7 @@ from abierto.ingest.publish import PublishRequest, publish
 from abierto.query import export_cache
 from abierto.query.engine import engine_for
 from abierto.settings import Settings
+from abierto.web.api_rows import json_body
 from tests.realdata import real_file
 from tests.web.conftest import SECRET, _serve, hide, publish_csv
 
@@ -371,6 +372,30 @@ def test_release_routes_hide_private_releases(http: httpx.Client, server: Server
     assert http.get(f"/api/v1/releases/{release_id}/facets?columns=nombre").status_code == 404
 
 
+def test_a_table_made_private_is_refused_at_once(http: httpx.Client, server: Server) -> None:
+    """Its release row and decoded row groups stay in the server's memory; the read rule is
+    still asked on every request."""
+    release = rows(http, limit=1)["release"]["id"]
+    paths = [
+        f"{BASE}/rows?limit=5",
+        f"{BASE}/rows.csv?limit=5",
+        f"{BASE}/facets?columns=pagado",
+        f"/api/v1/releases/{release}/rows?offset=200",
+        "/datasets/pagos/resources/data/data.csv",
+    ]
+    assert [http.get(p).status_code for p in paths] == [200] * 5
+    context = AppContext.create(server.settings)
+    try:
+        hide(context, "pagos", private=True)
+        try:
+            assert [http.get(p).status_code for p in paths] == [404] * 5
+        finally:
+            hide(context, "pagos")
+    finally:
+        context.close()
+    assert [http.get(p).status_code for p in paths] == [200] * 5
+
+
 def test_release_facets(http: httpx.Client, server: Server) -> None:
     release = rows(http, limit=1)["release"]["id"]
     response = http.get(f"/api/v1/releases/{release}/facets", params={"columns": "pagado"})
@@ -396,11 +421,13 @@ def test_busy_engine_answers_503(http: httpx.Client, server: Server) -> None:
                 held.append(cursor)
             except Exception:
                 break
-        response = http.get(f"{BASE}/rows", params={"limit": 1})
+        response = http.get(f"{BASE}/rows", params={"limit": 1, "order": "folio"})
+        cached = http.get(f"{BASE}/rows", params={"limit": 1})  # sliced from memory
     finally:
         for cursor in held:
             cursor.__exit__(None, None, None)
         engine.wait = wait
+    assert cached.status_code == 200
     assert response.status_code == 503
     assert response.headers["retry-after"] == "2"
     assert "busy" in response.json()["detail"]
@@ -468,3 +495,9 @@ def test_whole_downloads_are_made_once(http: httpx.Client, server: Server) -> No
     before = set(p.name for p in kept.iterdir())
     http.get(url, params={"nombre": "Centro"})
     assert set(p.name for p in kept.iterdir()) == before  # filtered exports are not kept
+
+
+def test_json_bodies_are_valid_json_whatever_the_numbers() -> None:
+    document = {"rows": [[2**70, float("nan"), "Tesistán", None, 1.5]]}
+    assert json.loads(json_body(document)) == {"rows": [[2**70, None, "Tesistán", None, 1.5]]}
+    assert json_body({"rows": [[float("inf"), 3]]}) == b'{"rows":[[null,3]]}'

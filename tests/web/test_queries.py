@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from abierto.accounts.permissions import ANONYMOUS
+from abierto.accounts.permissions import ANONYMOUS, Actor
 from abierto.app_context import AppContext
+from abierto.catalog.services import dataset_by_slug
 from abierto.web import queries
 from tests.web.conftest import OBRAS_V1, OBRAS_V2, SECRET, hide, publish_csv
 
@@ -36,3 +37,37 @@ def test_listing_and_visibility(context: AppContext, tmp_path: Path) -> None:
         assert queries.find_release(session, ANONYMOUS, "obras", "data", 1) is not None
         assert queries.find_release(session, ANONYMOUS, "obras", "data", 3) is None
         assert queries.find_release(session, ANONYMOUS, "secreto", "data") is None
+
+
+def test_release_lookups_apply_the_read_rule_on_every_call(
+    context: AppContext, tmp_path: Path
+) -> None:
+    """The release row is kept per process, but visibility and "which release is the latest"
+    are asked of the database every time."""
+    [v1] = publish_csv(context, tmp_path, "obras", OBRAS_V1, title="Obras")
+    with context.db.session() as session:
+        dataset = dataset_by_slug(session, "obras")
+        assert dataset is not None
+        member = Actor("u1", "ana", roles={dataset.organization_id: "member"})
+    for step in ("cached", "private", "public again"):
+        if step == "private":
+            hide(context, "obras", private=True)
+        if step == "public again":
+            hide(context, "obras")
+        with context.db.session() as session:
+            anonymous = queries.find_release(session, ANONYMOUS, "obras", "data")
+            by_id = queries.find_release_by_id(session, ANONYMOUS, v1)
+            as_member = queries.find_release(session, member, "obras", "data")
+        assert as_member is not None and as_member.release.id == v1
+        assert as_member.public is (step != "private")
+        if step == "private":
+            assert anonymous is None and by_id is None
+        else:
+            assert anonymous is not None and by_id is not None
+            assert anonymous.release.id == v1 and anonymous.release.columns
+    [v2] = publish_csv(context, tmp_path, "obras", OBRAS_V2, title="Obras")
+    with context.db.session() as session:
+        latest = queries.find_release(session, ANONYMOUS, "obras", "data")
+        first = queries.find_release(session, ANONYMOUS, "obras", "data", 1)
+    assert latest is not None and latest.release.id == v2 and latest.release.number == 2
+    assert first is not None and first.release.id == v1

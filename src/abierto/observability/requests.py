@@ -68,19 +68,25 @@ class RequestObserver:
         token = REQUEST_ID.set(request_id)
         started = time.perf_counter()
         status = 500  # unless a response starts: an exception is answered with a 500
+        recorded = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, recorded
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [*message.get("headers", []), (HEADER, request_id.encode())]
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                # Before the last bytes leave: the client's next request (a scrape of
+                # /metrics) sees this one counted, whatever cleanup the app still runs.
+                recorded = True
+                record(scope, status, time.perf_counter() - started)
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            seconds = time.perf_counter() - started
-            record(scope, status, seconds)
+            if not recorded:
+                record(scope, status, time.perf_counter() - started)
             REQUEST_ID.reset(token)
 
 

@@ -20,9 +20,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
-from abierto.query.cursors import encode_cursor
+from abierto.query.cursors import ROW, encode_cursor
 from abierto.query.duck import connect
+from abierto.query.row_groups import RowGroupCache
 from abierto.query.rows import (
     RowQuery,
     RowsResult,
@@ -30,6 +32,8 @@ from abierto.query.rows import (
     build_sql,
     count_sql,
     facet_sql,
+    file_window,
+    output_fields,
 )
 from abierto.settings import Settings
 
@@ -38,6 +42,8 @@ __all__ = ["QueryBusy", "QueryEngine", "QueryTimeout", "RowsResult", "engine_for
 QUERY_SECONDS = 10.0  # settings.query_timeout_s overrides
 EXPORT_SECONDS = 600.0  # whole-table exports; settings.export_timeout_s overrides
 WAIT_SECONDS = 10.0  # how long a query waits for a free slot before "busy"
+ROWS_CACHE_MB = 128  # decoded row groups kept per process; settings.rows_cache_mb overrides
+MB = 1024 * 1024
 
 
 class QueryTimeout(RuntimeError):
@@ -65,6 +71,8 @@ class QueryEngine:
         self._export_slots = threading.BoundedSemaphore(max(1, size // 2))
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
+        cache_mb = int(getattr(settings, "rows_cache_mb", ROWS_CACHE_MB))
+        self.row_groups = RowGroupCache(cache_mb * MB, self.slot)
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         with self._lock:
@@ -84,12 +92,8 @@ class QueryEngine:
 
         Raises QueryBusy when no slot frees up in time and QueryTimeout when interrupted.
         """
-        slots = self._export_slots if export else self._slots
         limit = timeout or (self.export_timeout if export else self.timeout)
-        patience = wait if wait is not None else (self.export_timeout if export else self.wait)
-        if not slots.acquire(timeout=patience):
-            raise QueryBusy("the data API is busy; retry in a moment")
-        try:
+        with self.slot(wait, export):
             cur = self._cursor()
             token = _watchdog.watch(cur, limit)
             try:
@@ -99,6 +103,17 @@ class QueryEngine:
             finally:
                 _watchdog.cancel(token)
                 cur.close()
+
+    @contextlib.contextmanager
+    def slot(self, wait: float | None = None, export: bool = False) -> Iterator[None]:
+        """One of the concurrent query slots (``export``: an export slot), or QueryBusy when
+        none frees up within ``wait`` seconds."""
+        slots = self._export_slots if export else self._slots
+        patience = wait if wait is not None else (self.export_timeout if export else self.wait)
+        if not slots.acquire(timeout=patience):
+            raise QueryBusy("the data API is busy; retry in a moment")
+        try:
+            yield
         finally:
             slots.release()
 
@@ -174,6 +189,7 @@ def engine_for(settings: Settings | QueryEngine) -> QueryEngine:
         settings.duckdb_memory_mb,
         settings.duckdb_threads,
         getattr(settings, "query_timeout_s", None),
+        getattr(settings, "rows_cache_mb", None),
     )
     with _engines_lock:
         engine = _engines.get(key)
@@ -197,6 +213,20 @@ def run_rows(
 ) -> RowsResult:
     """One page of ``query`` over the Parquet file at ``path``, with its next cursor."""
     engine = engine_for(engine)
+    window = file_window(query, extra_row=True)
+    if window is not None:
+        result = _window_rows(engine, path, columns, query, window)
+    else:
+        result = _sql_rows(engine, path, columns, query)
+    if query.include_total:
+        text, params = count_sql(query, columns, path)
+        result.total = int(engine.fetch(text, params)[0][0])
+    return result
+
+
+def _sql_rows(
+    engine: QueryEngine, path: str, columns: list[dict[str, Any]], query: RowQuery
+) -> RowsResult:
     sql = build_sql(query, columns, path, extra_row=not query.grouped)
     raw = engine.fetch(sql.text, sql.params)
     width = len(sql.fields)
@@ -205,11 +235,48 @@ def run_rows(
     rows = [[json_value(v) for v in row[:width]] for row in raw]
     next_cursor = _next_cursor(sql, raw, width) if more and query.limit else None
     row_ids = None if query.grouped else [int(row[-1]) + 1 for row in raw]
-    total = None
-    if query.include_total:
-        text, params = count_sql(query, columns, path)
-        total = int(engine.fetch(text, params)[0][0])
-    return RowsResult(sql.fields, rows, total, next_cursor, row_ids)
+    return RowsResult(sql.fields, rows, None, next_cursor, row_ids)
+
+
+def _window_rows(
+    engine: QueryEngine,
+    path: str,
+    columns: list[dict[str, Any]],
+    query: RowQuery,
+    window: tuple[int, int],
+) -> RowsResult:
+    """A page in file order, sliced from the engine's decoded row groups (no SQL)."""
+    fields = output_fields(query, columns)
+    table = engine.row_groups.window(path, *window, [f["name"] for f in fields])
+    count = min(table.num_rows, query.limit)
+    rows = json_rows(table.slice(0, count))
+    first = window[0]
+    more = table.num_rows > query.limit and query.limit > 0
+    next_cursor = encode_cursor([first + count - 1], [(ROW, "integer", False)]) if more else None
+    return RowsResult(fields, rows, None, next_cursor, list(range(first + 1, first + count + 1)))
+
+
+_PLAIN_TYPES = (  # to_pylist already gives these as JSON values
+    pa.types.is_integer,
+    pa.types.is_floating,
+    pa.types.is_boolean,
+    pa.types.is_string,
+    pa.types.is_large_string,
+)
+
+
+def json_rows(table: pa.Table) -> list[list[Any]]:
+    """The rows of ``table`` as lists of JSON-ready values (as ``json_value`` makes them)."""
+    columns = []
+    for column in table.itercolumns():
+        if pa.types.is_date32(column.type):  # ISO 8601 as date.isoformat(), ten times faster
+            values = column.cast(pa.string()).to_pylist()
+        else:
+            values = column.to_pylist()
+            if not any(plain(column.type) for plain in _PLAIN_TYPES):
+                values = [json_value(v) for v in values]
+        columns.append(values)
+    return [list(row) for row in zip(*columns, strict=True)]
 
 
 def _next_cursor(sql: Sql, raw: list[tuple[Any, ...]], width: int) -> str:

@@ -390,11 +390,7 @@ def build_sql(
     fields = output_fields(query, columns)
     keys = _cursor_keys(query, types)
     offset = int(query.offset)
-    window = None if where or query.order else _file_window(query, keys, extra_row)
-    if window is not None:  # row n of the file is row n of the answer
-        where.append(f"{ROW} BETWEEN {window[0]} AND {window[1]}")
-        offset = 0
-    elif query.cursor:
+    if query.cursor:
         where.append(after_cursor(query.cursor, keys, params.add))
     select = [ident(f["name"]) for f in fields]
     select += [f"{expr} AS {ident(f'__key{n}')}" for n, (expr, _, _) in enumerate(keys)]
@@ -404,7 +400,8 @@ def build_sql(
         sql = f"SELECT {', '.join(select)} FROM {SOURCE}{_where(where)}{paging}"
         if offset and not query.all_rows:  # skip rows reading only the row number
             page = f"SELECT {ROW} FROM {SOURCE}{_where(where)}{paging}"
-            sql = f"SELECT {', '.join(select)} FROM {SOURCE} WHERE {ROW} IN ({page})"
+            # A semi-join emits row groups as its threads finish them: put them back in order.
+            sql = f"SELECT {', '.join(select)} FROM {SOURCE} WHERE {ROW} IN ({page}) ORDER BY {ROW}"
         return Sql(sql, params.values, fields, keys)
     order = " ORDER BY " + ", ".join(_order_terms(keys))
     if query.all_rows:
@@ -417,21 +414,20 @@ def build_sql(
     return Sql(sql, params.values, fields, keys)
 
 
-def _file_window(
-    query: RowQuery, keys: list[tuple[str, str, bool]], extra_row: bool
-) -> tuple[int, int] | None:
-    """The file rows of an unfiltered page in file order, first and last (inclusive).
+def file_window(query: RowQuery, *, extra_row: bool = False) -> tuple[int, int] | None:
+    """The file rows of an unfiltered page in file order, first and last (0-based, inclusive);
+    None for any other query.
 
-    Such a page is a range of row numbers, so it is asked for as one: DuckDB then skips every
-    row group outside it, instead of decoding row groups ahead until the LIMIT is met.
+    Such a page is a range of row numbers, so it is read as one (``query.row_groups``): only
+    the row groups holding it, instead of decoding row groups until a LIMIT is met.
     """
-    if query.all_rows:
+    if query.grouped or query.all_rows or query.filters or query.q or query.order:
         return None
     start = int(query.offset)
-    if query.cursor:
-        [last] = decode_cursor(query.cursor, keys)  # the previous page's last row number
+    if query.cursor:  # the previous page's last row number
+        [last] = decode_cursor(query.cursor, [(ROW, "integer", False)])
         start += int(last) + 1
-    start = min(max(start, 0), LAST_ROW)  # literals (pruned better than parameters): bounded
+    start = min(max(start, 0), LAST_ROW)
     return start, min(start + int(query.limit) + int(extra_row) - 1, LAST_ROW)
 
 

@@ -16,6 +16,7 @@ class LocalBlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
+        self._real_root = root.resolve()  # once: every data-API request asks for a path
 
     @classmethod
     def from_url(cls, url: str) -> LocalBlobStore:
@@ -23,7 +24,7 @@ class LocalBlobStore:
 
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
-        if self.root.resolve() not in path.parents:
+        if self._real_root not in path.parents:
             raise ValueError(f"blob key escapes the store: {key!r}")
         return path
 

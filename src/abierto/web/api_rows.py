@@ -15,13 +15,14 @@ import gzip
 import hashlib
 import json
 import logging
+import math
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import orjson
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from sqlalchemy.orm import Session
 
 from abierto.accounts.permissions import Actor
 from abierto.app_context import AppContext
@@ -33,12 +34,15 @@ from abierto.query.exports import FORMATS, export, gzip_chunks, stream_file
 from abierto.query.rows import QueryError, RowsResult, parse_row_query
 from abierto.web import queries
 from abierto.web.auth import ActorDep
-from abierto.web.deps import ContextDep, SessionDep
+from abierto.web.deps import ContextDep
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["data"])
 ROW_FORMATS = ("json", *FORMATS)
 GZIP_MIN_BYTES = 1024
+# A 100-row page (~25 KB of JSON): level 3 takes 0.08 ms of CPU and 8 % more bytes than
+# level 5 (0.24 ms), a tenth of a page served from memory.
+GZIP_LEVEL = 3
 ERRORS: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not modified (If-None-Match or If-Modified-Since matched)"},
     400: {"description": "A parameter is not valid; `param` names it"},
@@ -73,11 +77,10 @@ def error(status: int, message: str, param: str | None, retry_after: int | None 
     return Response(body, status, headers=headers, media_type="application/json")
 
 
-def cache_headers(request: Request, found: queries.ResourceRelease, fmt: str) -> dict[str, str]:
+def cache_headers(request: Request, found: queries.TableRelease, fmt: str) -> dict[str, str]:
     """ETag (release checksum + format + sorted query) and Last-Modified of a response;
     shared caches may keep public tables only."""
-    release, dataset = found.release, found.dataset
-    public = not dataset.private and dataset.state == "published"
+    release, public = found.release, found.public
     pairs = sorted(request.query_params.multi_items())
     digest = hashlib.sha256(f"{release.checksum}\n{fmt}\n{pairs!r}".encode()).hexdigest()
     modified = release.created_at.replace(tzinfo=dt.UTC)
@@ -112,11 +115,31 @@ def accepts_gzip(request: Request) -> bool:
     return False
 
 
+def json_body(document: Any) -> bytes:
+    """Compact UTF-8 JSON, floats that are not finite as null (orjson: a 100-row page in 0.01
+    ms instead of 0.13). Integers beyond 64 bits, which only a sum can reach, go through the
+    standard library, which writes them exactly."""
+    try:
+        return orjson.dumps(document)
+    except orjson.JSONEncodeError:
+        return json.dumps(_finite(document), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    return value
+
+
 def json_response(request: Request, document: Any, headers: dict[str, str]) -> Response:
-    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    body = json_body(document)
     headers = dict(headers)
     if len(body) >= GZIP_MIN_BYTES and accepts_gzip(request):
-        body = gzip.compress(body, 5)
+        body = gzip.compress(body, GZIP_LEVEL)
         headers["Content-Encoding"] = "gzip"
     return Response(body, media_type="application/json", headers=headers)
 
@@ -124,7 +147,7 @@ def json_response(request: Request, document: Any, headers: dict[str, str]) -> R
 def export_response(
     request: Request,
     context: AppContext,
-    found: queries.ResourceRelease,
+    found: queries.TableRelease,
     fmt: str,
     headers: dict[str, str],
     disposition: str = "inline",
@@ -156,9 +179,9 @@ def export_response(
     return StreamingResponse(chunks, media_type=spec.media_type, headers=headers)
 
 
-def filename(found: queries.ResourceRelease, extension: str) -> str:
-    name = slugify(found.resource.name)
-    return f"{found.dataset.slug}-{name}-v{found.release.number}.{extension}"
+def filename(found: queries.TableRelease, extension: str) -> str:
+    name = slugify(found.resource_name)
+    return f"{found.dataset_slug}-{name}-v{found.release.number}.{extension}"
 
 
 def guarded(run: Any) -> Response:
@@ -187,22 +210,28 @@ def _path(context: AppContext, release: Release) -> str:
 # -- rows and facets ----------------------------------------------------------------------
 
 
-def _found(found: queries.ResourceRelease | None) -> queries.ResourceRelease:
+def _found(found: queries.TableRelease | None) -> queries.TableRelease:
     if found is None:
         raise HTTPException(status_code=404, detail="table not found")
     return found
 
 
-def _latest(session: Session, actor: Actor, slug: str, name: str) -> queries.ResourceRelease:
-    return _found(queries.find_release(session, actor, slug, name))
+# The lookups open their own short session (loaded rows stay readable after it): two thread
+# hops fewer per request than a session dependency, and no connection held during a query.
 
 
-def _by_id(session: Session, actor: Actor, release_id: str) -> queries.ResourceRelease:
-    return _found(queries.get_release(session, actor, release_id))
+def _latest(context: AppContext, actor: Actor, slug: str, name: str) -> queries.TableRelease:
+    with context.db.session() as session:
+        return _found(queries.find_release(session, actor, slug, name))
+
+
+def _by_id(context: AppContext, actor: Actor, release_id: str) -> queries.TableRelease:
+    with context.db.session() as session:
+        return _found(queries.find_release_by_id(session, actor, release_id))
 
 
 def _rows(
-    request: Request, context: AppContext, found: queries.ResourceRelease, ext: str | None
+    request: Request, context: AppContext, found: queries.TableRelease, ext: str | None
 ) -> Response:
     fmt = ext or request.query_params.get("format") or "json"
     if fmt not in ROW_FORMATS:
@@ -216,7 +245,7 @@ def _rows(
 
 
 def _rows_json(
-    request: Request, context: AppContext, found: queries.ResourceRelease, headers: dict[str, str]
+    request: Request, context: AppContext, found: queries.TableRelease, headers: dict[str, str]
 ) -> Response:
     release = found.release
     query = parse_row_query(request.query_params, release.columns)
@@ -242,7 +271,7 @@ def _shaped(result: RowsResult, objects: bool) -> list[Any]:
 
 
 def _facets(
-    request: Request, context: AppContext, found: queries.ResourceRelease, columns: str
+    request: Request, context: AppContext, found: queries.TableRelease, columns: str
 ) -> Response:
     release = found.release
     headers = cache_headers(request, found, "facets")
@@ -277,11 +306,10 @@ def latest_rows(
     slug: str,
     name: str,
     request: Request,
-    session: SessionDep,
     context: ContextDep,
     actor: ActorDep,
 ) -> Response:
-    return _rows(request, context, _latest(session, actor, slug, name), None)
+    return _rows(request, context, _latest(context, actor, slug, name), None)
 
 
 @router.get(
@@ -295,11 +323,10 @@ def latest_rows_file(
     name: str,
     ext: str,
     request: Request,
-    session: SessionDep,
     context: ContextDep,
     actor: ActorDep,
 ) -> Response:
-    return _rows(request, context, _latest(session, actor, slug, name), ext)
+    return _rows(request, context, _latest(context, actor, slug, name), ext)
 
 
 @router.get(
@@ -309,9 +336,9 @@ def latest_rows_file(
     responses=ROWS_RESPONSES,
 )
 def release_rows(
-    release_id: str, request: Request, session: SessionDep, context: ContextDep, actor: ActorDep
+    release_id: str, request: Request, context: ContextDep, actor: ActorDep
 ) -> Response:
-    return _rows(request, context, _by_id(session, actor, release_id), None)
+    return _rows(request, context, _by_id(context, actor, release_id), None)
 
 
 @router.get(
@@ -324,11 +351,10 @@ def release_rows_file(
     release_id: str,
     ext: str,
     request: Request,
-    session: SessionDep,
     context: ContextDep,
     actor: ActorDep,
 ) -> Response:
-    return _rows(request, context, _by_id(session, actor, release_id), ext)
+    return _rows(request, context, _by_id(context, actor, release_id), ext)
 
 
 @router.get(
@@ -340,12 +366,11 @@ def latest_facets(
     slug: str,
     name: str,
     request: Request,
-    session: SessionDep,
     context: ContextDep,
     actor: ActorDep,
     columns: str = COLUMNS,
 ) -> Response:
-    return _facets(request, context, _latest(session, actor, slug, name), columns)
+    return _facets(request, context, _latest(context, actor, slug, name), columns)
 
 
 @router.get(
@@ -356,9 +381,8 @@ def latest_facets(
 def release_facets(
     release_id: str,
     request: Request,
-    session: SessionDep,
     context: ContextDep,
     actor: ActorDep,
     columns: str = COLUMNS,
 ) -> Response:
-    return _facets(request, context, _by_id(session, actor, release_id), columns)
+    return _facets(request, context, _by_id(context, actor, release_id), columns)

@@ -68,6 +68,9 @@ def create_app(settings: Settings) -> FastAPI:
         description="Datos abiertos de gobierno / open government data.",
         version=abierto.__version__,
         lifespan=lifespan,
+        # abierto observes itself (observability/: request ids, JSON logs, Prometheus); FastAPI's
+        # OpenTelemetry hooks would only look for providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.context = context
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -77,7 +80,10 @@ def create_app(settings: Settings) -> FastAPI:
             RateLimitMiddleware, limit=settings.rate_limit, storage_url=settings.rate_limit_storage
         )
     app.add_middleware(RequestObserver)  # outermost: ids, logs and times every answer
+    # Routes are matched in order, one router after another: the data API, the most
+    # requested and the cheapest per request, first (no other route matches its paths).
     for module in (
+        api_rows,
         pages,
         organization_views,
         search_views,
@@ -90,7 +96,6 @@ def create_app(settings: Settings) -> FastAPI:
         notify_views,
         downloads,
         api,
-        api_rows,
         api_sql,
         ckan_api,
         soda,

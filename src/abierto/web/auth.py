@@ -13,12 +13,13 @@ import secrets
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from abierto.accounts import services
 from abierto.accounts.models import LoginSession, User
-from abierto.accounts.permissions import Actor, actor_for
+from abierto.accounts.permissions import ANONYMOUS, Actor, actor_for
 from abierto.web.deps import get_context
 
 SESSION_COOKIE = "abierto_session"
@@ -31,10 +32,13 @@ def _resolve(request: Request) -> tuple[Actor, LoginSession | None]:
     cached = getattr(request.state, "actor", None)
     if cached is not None:
         return cached, request.state.login
+    if _anonymous(request):  # no database to ask
+        request.state.actor, request.state.login = ANONYMOUS, None
+        return ANONYMOUS, None
     user: User | None = None
     login: LoginSession | None = None
+    token = _token_from_header(request)
     with get_context(request).db.session() as session:
-        token = _token_from_header(request)
         if token is not None:
             user = services.user_for_token(session, token)
             if user is None:
@@ -57,8 +61,21 @@ def _token_from_header(request: Request) -> str | None:
     return rest.strip() if scheme.lower() == "bearer" and rest else value
 
 
+def _anonymous(request: Request) -> bool:
+    """Whether the request carries neither an API token nor a session cookie."""
+    return _token_from_header(request) is None and SESSION_COOKIE not in request.cookies
+
+
 def get_actor(request: Request) -> Actor:
     return _resolve(request)[0]
+
+
+async def _actor(request: Request) -> Actor:
+    """``get_actor`` as a dependency: anonymous callers at once, the others looked up in a
+    worker thread (the database is never read on the event loop)."""
+    if _anonymous(request):
+        return get_actor(request)
+    return await run_in_threadpool(get_actor, request)
 
 
 def get_login(request: Request) -> LoginSession | None:
@@ -72,7 +89,7 @@ def require_user(request: Request) -> Actor:
     return actor
 
 
-ActorDep = Annotated[Actor, Depends(get_actor)]
+ActorDep = Annotated[Actor, Depends(_actor)]
 UserDep = Annotated[Actor, Depends(require_user)]
 
 

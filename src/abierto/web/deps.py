@@ -15,10 +15,15 @@ def get_context(request: Request) -> AppContext:
     return request.app.state.context
 
 
+async def _context(request: Request) -> AppContext:
+    """``get_context`` as a dependency: async, so FastAPI does not hop to a thread for it."""
+    return get_context(request)
+
+
 def get_session(request: Request) -> Iterator[Session]:
     with get_context(request).db.session() as session:
         yield session
 
 
-ContextDep = Annotated[AppContext, Depends(get_context)]
+ContextDep = Annotated[AppContext, Depends(_context)]
 SessionDep = Annotated[Session, Depends(get_session)]

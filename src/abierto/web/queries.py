@@ -8,10 +8,12 @@ Pages, the API and downloads all go through these functions.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, func, select
-from sqlalchemy.orm import Session, contains_eager, defer, joinedload, selectinload
+from sqlalchemy import Select, and_, bindparam, func, select
+from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
 from abierto.accounts.permissions import Actor, readable_datasets
 from abierto.catalog.models import Dataset, Release, Resource
@@ -110,36 +112,110 @@ def get_release(session: Session, actor: Actor, release_id: str) -> ResourceRele
     return ResourceRelease(release.resource.dataset, release.resource, release)
 
 
+@dataclass(frozen=True, slots=True)
+class TableRelease:
+    """A release of a readable table as the data API and downloads serve it: the release row
+    (immutable once published, so kept per process by id, without its large JSON documents)
+    and what may change, read on every request — the names in its URL and its visibility."""
+
+    release: Release
+    dataset_slug: str
+    resource_name: str
+    public: bool
+
+
+RELEASES_KEPT = 1024
+_releases: OrderedDict[tuple[str, str], Release] = OrderedDict()
+_releases_lock = threading.Lock()
+STATEMENTS_KEPT = 256
+_statements: OrderedDict[tuple[str, str], Select] = OrderedDict()
+_statements_lock = threading.Lock()
+
+
 def find_release(
     session: Session, actor: Actor, slug: str, resource_name: str, number: int | None = None
-) -> ResourceRelease | None:
+) -> TableRelease | None:
     """Release ``number`` (the latest when None) of a resource of a visible dataset.
 
-    One row, without the release's report, profile and other large JSON documents (loaded
-    only if read): every data-API request and download starts here.
+    Every data-API request and download starts here: one small query applies the read rule
+    and finds the release's id; the release row itself comes from the process's copy.
     """
-    query = (
-        select(Release)
-        .join(Release.resource)
-        .join(Resource.dataset)
-        .where(Dataset.slug == slug, Resource.name == resource_name, readable_datasets(actor))
-        .options(
-            defer(Release.profile),
-            defer(Release.report),
-            defer(Release.diff),
-            defer(Release.detected),
-            defer(Release.notes),
-            contains_eager(Release.resource).contains_eager(Resource.dataset),
-        )
+    params: dict[str, object] = {"slug": slug, "name": resource_name}
+    if number is not None:
+        params["number"] = number
+    return _table(session, _statement(actor, "name" if number is None else "number"), params)
+
+
+def find_release_by_id(session: Session, actor: Actor, release_id: str) -> TableRelease | None:
+    """A release of a visible dataset, by id, as ``find_release`` gives it."""
+    return _table(session, _statement(actor, "id"), {"release_id": release_id})
+
+
+_BY = {
+    "name": (Dataset.slug == bindparam("slug"), Resource.name == bindparam("name")),
+    "number": (
+        Dataset.slug == bindparam("slug"),
+        Resource.name == bindparam("name"),
+        Release.number == bindparam("number"),
+    ),
+    "id": (Release.id == bindparam("release_id"),),
+}
+
+
+def _statement(actor: Actor, by: str) -> Select:
+    """The lookup ``by`` name, number or id under ``actor``'s read rule, built once per actor
+    (keyed on every field of it, as ``repr`` shows them) and reused: building and keying a
+    statement cost more than running it."""
+    key = (by, repr(actor))
+    with _statements_lock:
+        statement = _statements.get(key)
+        if statement is not None:
+            _statements.move_to_end(key)
+            return statement
+    statement = (
+        select(Release.id, Dataset.slug, Resource.name, Dataset.private, Dataset.state)
+        .join(Resource, Release.resource_id == Resource.id)
+        .join(Dataset, Resource.dataset_id == Dataset.id)
+        .where(*_BY[by], readable_datasets(actor))
         .order_by(Release.number.desc())
         .limit(1)
     )
-    if number is not None:
-        query = query.where(Release.number == number)
-    release = session.scalar(query)
-    if release is None:
+    with _statements_lock:
+        _statements[key] = statement
+        while len(_statements) > STATEMENTS_KEPT:
+            _statements.popitem(last=False)
+    return statement
+
+
+def _table(session: Session, query: Select, params: dict[str, object]) -> TableRelease | None:
+    row = session.execute(query, params).first()
+    if row is None:
         return None
-    return ResourceRelease(release.resource.dataset, release.resource, release)
+    release_id, slug, name, private, state = row
+    public = not private and state == "published"
+    return TableRelease(_release(session, release_id), slug, name, public)
+
+
+def _release(session: Session, release_id: str) -> Release:
+    """The release row ``release_id`` (which exists), from the process's copy when there."""
+    key = (str(session.get_bind().url), release_id)
+    with _releases_lock:
+        release = _releases.get(key)
+        if release is not None:
+            _releases.move_to_end(key)
+            return release
+    release = session.get(Release, release_id, options=[defer(c) for c in _HEAVY])
+    assert release is not None
+    session.expunge(release)  # detached: read-only, shared by every thread
+    with _releases_lock:
+        _releases[key] = release
+        while len(_releases) > RELEASES_KEPT:
+            _releases.popitem(last=False)
+    return release
+
+
+# Never needed to serve rows or files; loaded only if read (never, once detached).
+_HEAVY = (Release.profile, Release.report, Release.diff, Release.detected, Release.notes)
 
 
 def latest(resource: Resource) -> Release | None:
