@@ -342,12 +342,16 @@ def confirmations(session: Session, entry: Entry) -> list[Confirmation]:
 
 
 def current_confirmation(session: Session, entry: Entry) -> Confirmation | None:
-    """The government's newest answer if it is about the answers accepted now; one given
-    before a newer submission was accepted confirmed (or disputed) something else."""
-    found = confirmations(session, entry)
+    """The government's newest answer if it is about the answers accepted now."""
+    accepted = session.get(Submission, entry.submission_id)
+    return current_among(confirmations(session, entry), accepted)
+
+
+def current_among(found: list[Confirmation], accepted: Submission | None) -> Confirmation | None:
+    """The newest of ``found`` unless a newer submission was accepted since: that one
+    confirmed (or disputed) something else."""
     if not found:
         return None
-    accepted = session.get(Submission, entry.submission_id)
     since = accepted.decided_at if accepted is not None else None
     return found[0] if since is None or found[0].created_at >= since else None
 

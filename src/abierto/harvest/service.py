@@ -35,7 +35,7 @@ from abierto.catalog.editing import (
     split_tags,
 )
 from abierto.catalog.models import Dataset, Organization, utcnow
-from abierto.catalog.services import check_slug, dataset_by_slug, slugify
+from abierto.catalog.services import SlugTaken, get_or_create_dataset
 from abierto.census.http import Fetcher
 from abierto.census.prefill_vocab import frequency_code
 from abierto.harvest.licenses import license_id
@@ -185,7 +185,7 @@ def harvest_one(context: AppContext, info: SourceInfo, remote: RemoteDataset) ->
         try:
             with context.db.session() as session:
                 return _write(session, info, remote)
-        except IntegrityError:
+        except (IntegrityError, SlugTaken):
             # Another run of the same source (or a publish taking the slug) wrote first:
             # once more, on what it committed; a second clash is the job's failure.
             with context.db.session() as session:
@@ -228,14 +228,9 @@ def _create(session: Session, info: SourceInfo, remote: RemoteDataset, title: st
     organization = session.get(Organization, info.organization_id)
     if organization is None:
         raise NotRetryable(f"the organization of harvest source {info.id} no longer exists")
-    base = slugify(remote.name or remote.title)[:90].strip("-") or "dataset"
-    slug = base if dataset_by_slug(session, base) is None else free_slug(session, base)
-    # A plain insert, not get_or_create_dataset: its savepoint, when it is the transaction's
-    # first write on SQLite, commits the dataset on its own, and a failure after it would
-    # leave a dataset no record owns. A slug taken meanwhile fails the whole transaction.
-    dataset = Dataset(slug=check_slug(slug), organization_id=organization.id, title=title)
-    session.add(dataset)
-    session.flush()
+    # A slug taken meanwhile (SlugTaken) fails the transaction: harvest_one tries once more.
+    slug = free_slug(session, remote.name or remote.title)
+    dataset = get_or_create_dataset(session, organization, slug, title, new=True)
     activity.record(
         session,
         "dataset.created",

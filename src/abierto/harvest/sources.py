@@ -20,13 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from abierto.catalog.editing import EditError, check_link
+from abierto.catalog.editing import FORMAT, EditError, check_link
 from abierto.census.http import Fetched, Fetcher
 from abierto.jobs.errors import NotRetryable
 
 PAGE_ROWS = 100
 MAX_ID = 300  # HarvestRecord.remote_id
-FORMAT = re.compile(r"^[A-Za-z0-9.+-]{1,20}$")
 MEDIA_FORMATS = {
     "text/csv": "CSV",
     "application/json": "JSON",

@@ -118,8 +118,8 @@ def entry_context(
             .order_by(Comment.created_at)
         )
     )
-    confirmation = workflow.current_confirmation(session, entry) if entry else None
     answered = workflow.confirmations(session, entry) if entry else []
+    confirmation = workflow.current_among(answered, current)
     earlier = [c for c in answered if confirmation is None or c.id != confirmation.id]
     people = user_names(
         session,

@@ -97,13 +97,18 @@ def _found(session: Session, names: tuple[str, str, str]) -> tuple[Census, Place
 
 
 def _current_values(
-    session: Session, census: Census, place: Place, dataset_type: DatasetType, actor: Actor
+    session: Session,
+    census: Census,
+    place: Place,
+    dataset_type: DatasetType,
+    actor: Actor,
+    history: list[Submission],
 ) -> dict[str, Any]:
     """Where an edit starts: the actor's own submission a reviewer sent back for changes
     (newer than the accepted answers), else the accepted entry's answers."""
     entry = workflow.find_entry(session, census.id, place.id, dataset_type.id)
     accepted = session.get(Submission, entry.submission_id) if entry else None
-    returned = _returned_to(session, census, place, dataset_type, actor)
+    returned = _returned_to(history, actor)
     if returned is not None and (accepted is None or returned.created_at > accepted.created_at):
         return {
             "answers": dict(returned.answers),
@@ -115,10 +120,7 @@ def _current_values(
     return {"answers": dict(accepted.answers), "evidence": list(accepted.evidence), "comment": ""}
 
 
-def _returned_to(
-    session: Session, census: Census, place: Place, dtype: DatasetType, actor: Actor
-) -> Submission | None:
-    history = workflow.history(session, census.id, place.id, dtype.id)
+def _returned_to(history: list[Submission], actor: Actor) -> Submission | None:
     mine = [s for s in history if actor.user_id is not None and s.user_id == actor.user_id]
     return mine[0] if mine and mine[0].status == "changes_requested" else None
 
@@ -139,11 +141,6 @@ def _prefilled(request: Request, values: dict[str, Any]) -> Prefill | None:
     return found
 
 
-def _pending(session: Session, census: Census, place: Place, dtype: DatasetType) -> Any:
-    history = workflow.history(session, census.id, place.id, dtype.id)
-    return next((s for s in history if s.status == "pending"), None)
-
-
 def _form_page(
     request: Request,
     session: Session,
@@ -154,8 +151,9 @@ def _form_page(
 ) -> HTMLResponse:
     census, place, dataset_type = _found(session, names)
     questions = form_questions(census, dataset_type)
-    pending = _pending(session, census, place, dataset_type)
-    values = values or _current_values(session, census, place, dataset_type, actor)
+    history = workflow.history(session, census.id, place.id, dataset_type.id)
+    pending = next((s for s in history if s.status == "pending"), None)
+    values = values or _current_values(session, census, place, dataset_type, actor, history)
     found = _prefilled(request, values)
     evidence = list(values["evidence"])
     evidence += [""] * max(1, EVIDENCE_FIELDS - len(evidence))

@@ -21,7 +21,7 @@ from abierto.harvest.models import KINDS, HarvestSource
 from abierto.harvest.tasks import enqueue_run
 from abierto.web.auth import ActorDep, CsrfDep
 from abierto.web.deps import ContextDep, SessionDep
-from abierto.web.jobs_views import _refuse
+from abierto.web.jobs_views import refuse_non_admins
 from abierto.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -55,7 +55,7 @@ def _page(
 def harvest_page(
     request: Request, actor: ActorDep, session: SessionDep, notice: str = ""
 ) -> Response:
-    if refused := _refuse(request, actor):
+    if refused := refuse_non_admins(request, actor):
         return refused
     return _page(request, session, notice=notice)
 
@@ -70,7 +70,7 @@ def add_harvest_source(
     organization: FormText = "",
     title: FormText = "",
 ) -> Response:
-    if refused := _refuse(request, actor):
+    if refused := refuse_non_admins(request, actor):
         return refused
     form = {"url": url, "kind": kind, "organization": organization, "title": title}
     org = session.scalar(select(Organization).where(Organization.slug == organization))
@@ -95,7 +95,7 @@ def run_harvest_source(
     context: ContextDep,
     full: FormText = "",
 ) -> Response:
-    if refused := _refuse(request, actor):
+    if refused := refuse_non_admins(request, actor):
         return refused
     with context.db.session() as session:
         exists = session.get(HarvestSource, source_id) is not None

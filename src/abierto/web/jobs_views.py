@@ -27,7 +27,7 @@ PAGE_SIZE = 200
 BADGES = {"queued": "", "running": "badge-warn", "done": "badge-ok", "failed": "badge-danger"}
 
 
-def _refuse(request: Request, actor: Actor) -> Response | None:
+def refuse_non_admins(request: Request, actor: Actor) -> Response | None:
     """A login redirect for visitors, 403 for users who are not site admins, else None."""
     if not actor.is_authenticated:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
@@ -59,7 +59,7 @@ def duration(job: Job) -> str:
 def jobs_page(
     request: Request, actor: ActorDep, session: SessionDep, state: str = "", notice: str = ""
 ) -> Response:
-    if refused := _refuse(request, actor):
+    if refused := refuse_non_admins(request, actor):
         return refused
     chosen = state if state in STATES else None
     counts = count_by_state(session)
@@ -93,7 +93,7 @@ def retry_failed(context: AppContext, job_id: str) -> bool:
 def retry_job(
     job_id: str, request: Request, actor: ActorDep, context: ContextDep, state: str = ""
 ) -> Response:
-    if refused := _refuse(request, actor):
+    if refused := refuse_non_admins(request, actor):
         return refused
     notice = "retried" if retry_failed(context, job_id) else "not_failed"
     params = f"state={state}&" if state in STATES else ""
