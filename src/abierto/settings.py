@@ -44,8 +44,11 @@ class Settings(BaseSettings):
     job_heartbeat_seconds: float = 10.0
     # Dataset page views are added to the database at most this often (seconds) per process.
     view_flush_seconds: float = 5.0
-    # Memory for DuckDB while publishing and querying; the rest of the process stays small.
+    # Memory for DuckDB while publishing (one file at a time); the rest stays small.
     duckdb_memory_mb: int = 512
+    # Memory for DuckDB in each web process: the data API's queries and exports, SODA and
+    # user SQL share it, spilling to disk beyond it; the process stays under 500 MB.
+    query_memory_mb: int = 256
     duckdb_threads: int = 0  # 0: one per core
     # Decoded row groups each process keeps for pages in file order (offset, cursor), MB.
     rows_cache_mb: int = 128

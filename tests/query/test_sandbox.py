@@ -42,7 +42,7 @@ def release_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(home=tmp_path_factory.mktemp("sandbox-home"), duckdb_memory_mb=128)
+    return Settings(home=tmp_path_factory.mktemp("sandbox-home"), query_memory_mb=128)
 
 
 @pytest.fixture

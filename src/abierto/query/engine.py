@@ -77,7 +77,7 @@ class QueryEngine:
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         with self._lock:
             if self._con is None:
-                self._con = connect(self.settings)
+                self._con = connect(self.settings, memory_mb=self.settings.query_memory_mb)
                 # Release files never change (content-addressed), so their footers can be
                 # cached: a page of rows then costs one read of the data it needs.
                 self._con.execute("SET parquet_metadata_cache = true")
@@ -186,7 +186,7 @@ def engine_for(settings: Settings | QueryEngine) -> QueryEngine:
         return settings
     key = (
         str(settings.scratch_dir),
-        settings.duckdb_memory_mb,
+        settings.query_memory_mb,
         settings.duckdb_threads,
         getattr(settings, "query_timeout_s", None),
         getattr(settings, "rows_cache_mb", None),

@@ -328,7 +328,7 @@ def run(
         raise SqlBusy("too many SQL queries at once: try again in a few seconds")
     try:
         con = _locked_connection(
-            settings.duckdb_memory_mb, _threads(settings), {n: files[n] for n in checked.tables}
+            settings.query_memory_mb, _threads(settings), {n: files[n] for n in checked.tables}
         )
         try:
             return _execute(con, checked.sql, row_limit, seconds)

@@ -167,7 +167,8 @@ class Run:
     """One query on its own DuckDB connection, interrupted when it exceeds the time limit."""
 
     def __init__(self, request: Request, compiled: Compiled) -> None:
-        self.con = connect(get_context(request).settings)
+        settings = get_context(request).settings
+        self.con = connect(settings, memory_mb=settings.query_memory_mb)
         timer = threading.Timer(QUERY_SECONDS, self.con.interrupt)
         timer.start()
         try:
