@@ -19,11 +19,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from abierto.ingest.types import EDGE_SPACES
+
 # Rows per Parquet row group of a release. DuckDB decodes whole row groups, so a page of the
 # data API (a cursor, an offset, the first page) costs one group: 32,768 rows read 4× less
 # than DuckDB's default 122,880 for a file about 5 % larger (bench/README.md, data API).
 ROW_GROUP_ROWS = 32_768
 BATCH_ROWS = 122_880
+DICTIONARY_SHARE = 0.5  # at most this many distinct values per row for dictionary encoding
 POSITION = "__pos"
 
 
@@ -34,7 +37,8 @@ class ParquetSink:
     def __init__(self, path: Path, schema: pa.Schema, hold: int) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.writer = pq.ParquetWriter(path, schema, compression="zstd")
+        self.schema = schema
+        self.writer: pq.ParquetWriter | None = None  # opened with the first rows
         self.hold = hold
         self.pending: list[pa.Table] = []
         self.pending_rows = 0
@@ -55,12 +59,22 @@ class ParquetSink:
         self.pending, self.pending_rows = [rest], rest.num_rows
 
     def _write(self, rows: pa.Table) -> None:
-        self.writer.write_table(rows.drop_columns([POSITION]), row_group_size=ROW_GROUP_ROWS)
+        rows = rows.drop_columns([POSITION])
+        self._open(rows).write_table(rows, row_group_size=ROW_GROUP_ROWS)
+
+    def _open(self, first: pa.Table | None) -> pq.ParquetWriter:
+        if self.writer is None:
+            dictionary = _dictionary_columns(first) if first is not None else True
+            self.writer = pq.ParquetWriter(
+                self.path, self.schema, compression="zstd", use_dictionary=dictionary
+            )
+        return self.writer
 
     def abort(self) -> None:
         """Close and remove the file (a writer left open would finish it when collected)."""
         self.pending = []
-        self.writer.close()
+        if self.writer is not None:
+            self.writer.close()
         self.path.unlink(missing_ok=True)
 
     def close(self, keep_rows: int) -> None:
@@ -69,7 +83,19 @@ class ParquetSink:
             rows = pa.concat_tables(self.pending)
             self._write(rows.filter(pc.less(rows.column(POSITION), keep_rows)))
         self.pending = []
-        self.writer.close()
+        self._open(None).close()
+
+
+def _dictionary_columns(rows: pa.Table) -> list[str]:
+    """The columns worth dictionary encoding, judged on the first rows: those repeating
+    their values. Near-unique columns (folios, RFCs, amounts) would only pay for building
+    a dictionary per row group to end up larger."""
+    return [
+        name
+        for name, column in zip(rows.column_names, rows.columns, strict=True)
+        if not pa.types.is_nested(column.type)
+        and pc.count_distinct(column).as_py() <= DICTIONARY_SHARE * max(1, len(column))
+    ]
 
 
 def stream_typed(
@@ -79,10 +105,12 @@ def stream_typed(
     shared: list[str],
     sink_path: Path,
     hold: int,
+    trimmed: list[str],
 ) -> tuple[int, ParquetSink, pa.Table]:
     """Run the SELECT ``sql``: its non-blank rows' ``columns`` go to a Parquet file at
-    ``sink_path``; every row's other columns, and those of ``columns`` listed in ``shared``,
-    make the returned Arrow table, after a ``rowid`` column with each row's scan position.
+    ``sink_path``, those named in ``trimmed`` without EDGE_SPACES; every row's other
+    columns, and those of ``columns`` listed in ``shared``, make the returned Arrow table,
+    after a ``rowid`` column with each row's scan position.
 
     Also returns the number of rows and the sink, to be closed once the rows to keep are
     known.
@@ -100,15 +128,25 @@ def stream_typed(
             # A copy (take): a column of DuckDB's batch would keep the whole batch alive.
             side = pa.Table.from_batches([batch.select(side_names)]).take(_positions_in(batch))
             sides.append(side.add_column(0, "rowid", positions))
-            rows = pa.Table.from_batches([batch.select(columns)])
+            rows = _trim(pa.Table.from_batches([batch.select(columns)]), trimmed)
             rows = rows.append_column(POSITION, positions)
-            sink.add(rows.filter(pc.invert(batch.column("__blank"))))
+            blank = batch.column("__blank")
+            sink.add(rows.filter(pc.invert(blank)) if pc.any(blank).as_py() else rows)
             scanned += batch.num_rows
     except BaseException:
         sink.abort()
         raise
     side_schema = pa.schema([pa.field("rowid", pa.int64())] + [schema.field(n) for n in side_names])
     return scanned, sink, pa.concat_tables(sides) if sides else side_schema.empty_table()
+
+
+def _trim(rows: pa.Table, names: list[str]) -> pa.Table:
+    """Text cells without edge spaces: cheaper here, in one kernel per column, than in
+    DuckDB's expressions."""
+    for name in names:
+        index = rows.schema.get_field_index(name)
+        rows = rows.set_column(index, name, pc.utf8_trim(rows.column(index), EDGE_SPACES))
+    return rows
 
 
 def _positions_in(batch: pa.RecordBatch) -> pa.Array:

@@ -66,23 +66,29 @@ def _months_sql() -> str:
     return f"regexp_replace({expr}, '\\s+del?\\s+', ' ', 'g')"
 
 
-# First characters a missing marker can have (spaces, no-break space, "#", "-", n, N, s, S,
-# and "ſ", which (?i) folds to s): the regular expression runs only on cells starting so.
-_MARKER_STARTS = "9, 10, 11, 12, 13, 32, 160, 35, 45, 78, 110, 83, 115, 383"
-_SPACE_CHARS = "' ' || chr(9) || chr(10) || chr(13) || chr(160)"
+# Trimmed from both ends of every cell: spaces, tabs, line breaks and the no-break space.
+EDGE_SPACES = " \t\n\r\xa0"
+_SPACE_CHARS = " || ".join(f"chr({ord(c)})" for c in EDGE_SPACES)
+# The longest missing marker with spaces around it; longer cells skip the regular expression.
+_MARKER_MAX_BYTES = 12
 _EDGE_SPACE = "v LIKE ' %' OR v LIKE '% ' OR v LIKE chr(160) || '%' OR v LIKE '%' || chr(160)"
+
 
 # Setup macros. They run on every cell of big files: the CASE guards keep the costly
 # string functions off the common path (most cells have no edge spaces and are not markers).
+def trim_sql(v: str) -> str:
+    return f"trim({v}, {_SPACE_CHARS})"
+
+
 MACROS = [
     f"CREATE OR REPLACE TEMP MACRO ab_trim(v) AS "
-    f"CASE WHEN {_EDGE_SPACE} THEN trim(v, {_SPACE_CHARS}) ELSE v END",
+    f"CASE WHEN {_EDGE_SPACE} THEN {trim_sql('v')} ELSE v END",
     f"CREATE OR REPLACE TEMP MACRO ab_missing(v) AS CASE WHEN v IS NULL OR v = '' THEN true "
-    f"WHEN strlen(v) > 12 OR ascii(v) NOT IN ({_MARKER_STARTS}) THEN false "
+    f"WHEN strlen(v) > {_MARKER_MAX_BYTES} THEN false "
     f"ELSE regexp_full_match(v, '{_marker_regex(MISSING_MARKERS)}') END",
     f"CREATE OR REPLACE TEMP MACRO ab_missing_date(v) AS ab_missing(v) OR "
-    f"(CASE WHEN strlen(v) <= 12 THEN regexp_full_match(v, '{_marker_regex(DATE_SENTINELS)}') "
-    f"ELSE false END)",
+    f"(CASE WHEN strlen(v) <= {_MARKER_MAX_BYTES} "
+    f"THEN regexp_full_match(v, '{_marker_regex(DATE_SENTINELS)}') ELSE false END)",
     f"CREATE OR REPLACE TEMP MACRO ab_months(v) AS {_months_sql()}",
     "CREATE OR REPLACE TEMP MACRO ab_nozone(v) AS regexp_replace(regexp_replace(ab_trim(v), "
     "'(\\d)T(\\d)', '\\1 \\2'), '\\s*(GMT|UTC|Z|gmt|utc|z)$', '')",
@@ -135,6 +141,20 @@ class Candidate:
             f"CASE WHEN {self.missing_sql(refs)} THEN NULL "
             f"WHEN regexp_full_match({p}, '{gate}') THEN {value} END"
         )
+
+    def fast_sql(self, raw: str) -> str | None:
+        """The typed value of a cell that fits the gate as it is, else NULL; None where
+        the parser needs a prepared form other than the trimmed text.
+
+        Most cells have no edge spaces and are no missing marker, so the trimming and the
+        marker check can wait for the cells that do not pass here: a gate that admits the
+        raw cell admits it trimmed too, and every parser drops the spaces a gate admits.
+        """
+        if self.prepare != "trim" or not self.gate:
+            return None
+        gate = self.gate.replace("'", "''")
+        value = self.parse.replace("{p}", raw)
+        return f"CASE WHEN regexp_full_match({raw}, '{gate}') THEN {value} END"
 
     def failed_sql(self, refs: dict[str, str]) -> str:
         """True where a present, non-missing value does not parse."""
@@ -249,12 +269,15 @@ class ColumnType:
         self.reason = reason
 
 
-def code_like_sql(t: str) -> str:
+def code_like_sql(v: str) -> str:
     """Leading zeros ("01001", "0870") or digit strings too long for a float mark an
-    identifier. Cheap forms first: it runs on every numeric cell."""
+    identifier, spaces around them or not. Cheap forms first: it runs on every numeric
+    cell."""
+    space = r"[\s\x{a0}]*"
+    long_digits = f"{space}[+-]?[0-9]{{{MAX_SAFE_DIGITS + 1},}}{space}"
     return (
-        f"(regexp_matches({t}, '^[+-]?0[0-9]') OR (CASE WHEN strlen({t}) > {MAX_SAFE_DIGITS} "
-        f"THEN regexp_full_match({t}, '[+-]?[0-9]{{{MAX_SAFE_DIGITS + 1},}}') ELSE false END))"
+        f"(regexp_matches({v}, '^{space}[+-]?0[0-9]') OR (CASE WHEN strlen({v}) > "
+        f"{MAX_SAFE_DIGITS} THEN regexp_full_match({v}, '{long_digits}') ELSE false END))"
     )
 
 
