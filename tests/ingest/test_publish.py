@@ -63,6 +63,23 @@ def test_identical_file_creates_no_release(context: AppContext, tmp_path: Path) 
     assert len(releases(context)) == 1
 
 
+def test_an_identical_file_stops_before_its_rows_are_typed(
+    context: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "obras.csv"
+    source.write_text(V1)
+    do_publish(context, source)
+
+    def typing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("rows typed")
+
+    monkeypatch.setattr("abierto.ingest.pipeline.build_typed_table", typing)
+    assert do_publish(context, source).unchanged
+    source.write_text(V2)  # a changed file is typed
+    with pytest.raises(AssertionError, match="rows typed"):
+        do_publish(context, source)
+
+
 def test_new_release_has_a_schema_diff_and_keeps_the_old_one(
     context: AppContext, tmp_path: Path
 ) -> None:

@@ -47,6 +47,19 @@ def _silent(step: str) -> None:
     pass
 
 
+def _nothing() -> None:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Steps:
+    """Who hears of the steps of inspecting a file: ``progress`` gets a line per step,
+    ``before_typing`` is called before each table's rows are typed and may raise."""
+
+    progress: Progress = _silent
+    before_typing: Callable[[], None] = _nothing
+
+
 @dataclass(slots=True)
 class Column:
     name: str  # machine name
@@ -100,18 +113,22 @@ def inspect_file(
     output_dir: Path | None = None,
     renames: dict[str, str] | None = None,
     progress: Progress = _silent,
+    before_typing: Callable[[], None] = _nothing,
 ) -> list[TableResult]:
     """Read, type, validate and profile every table in ``path``.
 
     With ``output_dir`` the typed tables are written there as Parquet files (one per
     table); without it they go to a scratch folder that is removed afterwards.
+    ``before_typing`` is called before each table's rows are typed (the costly pass),
+    once its layout and types are decided; it may raise to stop there.
     """
     settings.scratch_dir.mkdir(parents=True, exist_ok=True)
     options = options or ReadOptions(workdir=str(settings.scratch_dir))
     with tempfile.TemporaryDirectory(prefix="abierto-inspect-", dir=settings.scratch_dir) as tmp:
         progress("detectando formato / detecting the format")
         target = output_dir or Path(tmp)
-        read = functools.partial(_process_tables, path, settings, target, renames, progress)
+        steps = Steps(progress, before_typing)
+        read = functools.partial(_process_tables, path, settings, target, renames, steps)
         try:
             results = read(options)
         except NotUtf8Error:  # the samples looked like UTF-8; the whole file decides
@@ -129,7 +146,7 @@ def _process_tables(
     settings: Settings,
     target: Path,
     renames: dict[str, str] | None,
-    progress: Progress,
+    steps: Steps,
     options: ReadOptions,
 ) -> list[TableResult]:
     tables = read_tables(path, options)
@@ -139,7 +156,7 @@ def _process_tables(
             parquet = target / f"table-{index}.parquet"
             # In memory, bounded by the settings' limit: DuckDB spills to scratch on disk.
             with connect(settings) as con:
-                results.append(process_table(con, source, parquet, renames or {}, progress))
+                results.append(process_table(con, source, parquet, renames or {}, steps))
             source.close()
     finally:
         for source in tables:
@@ -152,8 +169,9 @@ def process_table(
     source: SourceTable,
     parquet: Path,
     renames: dict[str, str],
-    progress: Progress = _silent,
+    steps: Steps = Steps(),
 ) -> TableResult:
+    progress = steps.progress
     install_macros(con)
     progress(f"{source.name}: leyendo / reading")
     source.stage(con, STAGE)
@@ -167,6 +185,7 @@ def process_table(
         decimal_comma_hint=source.detected.get("delimiter") == ";",
     )
     keep_identifiers_as_text(decided, names)
+    steps.before_typing()
     progress(f"{source.name}: convirtiendo y validando / parsing and validating")
     written = parquet.with_name(f"{parquet.stem}-typed.parquet")
     typed = build_typed_table(con, source, STAGE, decided, names, written)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,13 +88,41 @@ def publish(
     progress: Progress | None = None,
 ) -> PublishResult:
     """Publish ``request.path``; the caller commits (or rolls back) ``session``."""
-    source_hash = sha256_file(request.path)
-    org = get_or_create_organization(session, request.organization)
-    dataset = get_or_create_dataset(
-        session, org, request.dataset, request.title, new=request.new_dataset
-    )
-    if _already_published(session, dataset, source_hash) and not request.renames:
-        return PublishResult(dataset, unchanged=True)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as hasher:
+        # The file is hashed while its layout and types are found; the costly pass then
+        # waits for the hash, so an unchanged file stops before it.
+        hashing = hasher.submit(sha256_file, request.path)
+        org = get_or_create_organization(session, request.organization)
+        dataset = get_or_create_dataset(
+            session, org, request.dataset, request.title, new=request.new_dataset
+        )
+
+        def stop_if_unchanged() -> None:
+            if _already_published(session, dataset, hashing.result()) and not request.renames:
+                raise _Unchanged
+
+        try:
+            return _publish(
+                session, settings, store, request, dataset, hashing, stop_if_unchanged, progress
+            )
+        except _Unchanged:
+            return PublishResult(dataset, unchanged=True)
+
+
+class _Unchanged(Exception):
+    """The file is the one the dataset's newest release came from."""
+
+
+def _publish(
+    session: Session,
+    settings: Settings,
+    store: BlobStore,
+    request: PublishRequest,
+    dataset: Dataset,
+    hashing: Future[str],
+    before_typing: Callable[[], None],
+    progress: Progress | None,
+) -> PublishResult:
     settings.scratch_dir.mkdir(parents=True, exist_ok=True)
     added_blobs: list[str] = []
     try:
@@ -104,8 +134,10 @@ def publish(
                 options,
                 output_dir=Path(tmp),
                 renames=request.renames,
+                before_typing=before_typing,
                 **({"progress": progress} if progress else {}),
             )
+            source_hash = hashing.result()
             if _lock_dataset(session, dataset, source_hash) and not request.renames:
                 return PublishResult(dataset, unchanged=True)
             result = PublishResult(dataset, tables=tables)
