@@ -3,7 +3,6 @@
 import abierto.census.models
 import abierto.harvest.models
 import abierto.notify.models
-import abierto.quality.links
 import abierto.quality.models  # noqa: F401
 from abierto.accounts.models import ApiToken, LoginSession, Membership, User
 from abierto.catalog.models import (

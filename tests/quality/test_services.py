@@ -15,8 +15,7 @@ from abierto.catalog.models import Dataset
 from abierto.catalog.services import dataset_by_slug, get_or_create_organization
 from abierto.ingest.publish import PublishRequest, publish
 from abierto.quality import organizations, services
-from abierto.quality.links import LinkCheck
-from abierto.quality.models import OrganizationQualityScore, QualityScore
+from abierto.quality.models import LinkCheck, OrganizationQualityScore, QualityScore
 from tests.realdata import real_file
 from tests.web.conftest import hide, publish_csv
 

@@ -14,7 +14,7 @@ from abierto.app_context import AppContext
 from abierto.catalog.editing import add_link
 from abierto.catalog.models import Release, utcnow
 from abierto.catalog.services import dataset_by_slug
-from abierto.quality.links import LinkCheck
+from abierto.quality.models import LinkCheck
 from abierto.quality.services import score_catalog
 from tests.accounts.people import Person, browser, create_people
 from tests.web.conftest import XSS, Portal, hide, publish_csv

@@ -10,8 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from abierto.catalog.models import Organization, new_id, utcnow
 from abierto.db import Base
 
-ROLES = ("member", "editor", "admin")  # in increasing order of power
-
 
 class User(Base):
     __tablename__ = "user"

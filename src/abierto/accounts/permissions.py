@@ -14,7 +14,8 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from abierto.accounts.models import ROLES, Membership, User
+from abierto.accounts import ROLES
+from abierto.accounts.models import Membership, User
 from abierto.catalog.models import Dataset
 
 

@@ -13,7 +13,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from abierto.accounts.models import ROLES, ApiToken, LoginSession, Membership, User
+from abierto.accounts import ROLES
+from abierto.accounts.models import ApiToken, LoginSession, Membership, User
 from abierto.catalog.models import Organization, utcnow
 
 SESSION_LIFETIME = dt.timedelta(days=14)

@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,8 +18,9 @@ from abierto.cli.notify import notify_app
 from abierto.cli.quality import quality_app
 from abierto.cli.users import users_app
 from abierto.ingest.errors import UnreadableFileError
-from abierto.ingest.readers import ReadOptions
-from abierto.settings import load_settings
+
+if TYPE_CHECKING:
+    from abierto.ingest.readers import ReadOptions
 
 app = typer.Typer(help="abierto: publica datos abiertos / publish open data.", no_args_is_help=True)
 db_app = typer.Typer(help="Metadata database.")
@@ -44,6 +45,9 @@ def _options(
 ) -> ReadOptions | None:
     if not any((encoding, delimiter, header_row, sheet)):
         return None
+    from abierto.ingest.readers import ReadOptions
+    from abierto.settings import load_settings
+
     settings = load_settings()
     delimiter = "\t" if delimiter in ("\\t", "tab") else delimiter
     return ReadOptions(
@@ -71,6 +75,7 @@ def inspect(
 ) -> None:
     """Dry run: every detection decision, the validation report and the profile."""
     from abierto.ingest.pipeline import inspect_file
+    from abierto.settings import load_settings
 
     settings = load_settings()
     try:
@@ -112,6 +117,7 @@ def publish(
     """Publish FILE as a new release of the dataset (nothing changes if it fails)."""
     from abierto.app_context import AppContext
     from abierto.ingest.publish import PublishRequest, publish
+    from abierto.settings import load_settings
 
     renames = dict(r.split("=", 1) for r in rename or [] if "=" in r)
     request = PublishRequest(
@@ -142,6 +148,7 @@ def publish(
 def db_upgrade() -> None:
     """Apply the database migrations."""
     from abierto.db import Database
+    from abierto.settings import load_settings
 
     database = Database(load_settings())
     database.upgrade()
@@ -160,6 +167,7 @@ def serve(
 
     from abierto.observability.logging import configure_logging, logging_config
     from abierto.observability.multiprocess import shared_metrics
+    from abierto.settings import load_settings
 
     settings = load_settings()
     configure_logging(settings.log_format, settings.log_level)  # every line in one format
@@ -193,6 +201,7 @@ def worker(
     from abierto.app_context import AppContext
     from abierto.jobs.rq_backend import run_worker
     from abierto.observability.logging import configure_logging
+    from abierto.settings import load_settings
 
     settings = load_settings()
     if not settings.queue_url.startswith(("redis://", "rediss://", "unix://")):
@@ -220,6 +229,7 @@ def demo() -> None:
     """Load the demo catalog: organizations, themes, a dozen datasets, two accounts
     (idempotent)."""
     from abierto.demo import load_demo
+    from abierto.settings import load_settings
 
     try:
         for line in load_demo(load_settings()):

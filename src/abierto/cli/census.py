@@ -5,16 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from abierto.settings import load_settings
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 census_app = typer.Typer(help="Open Data Census editions.", no_args_is_help=True)
 console = Console()
@@ -26,6 +25,7 @@ def _session() -> Iterator[Session]:
     """A committed session; census errors exit with code 2 and their message."""
     from abierto.app_context import AppContext
     from abierto.census.workflow import CensusError
+    from abierto.settings import load_settings
 
     context = AppContext.create(load_settings())
     try:
@@ -72,6 +72,8 @@ def new_edition(
     year: Annotated[int, typer.Option(help="The new edition's year.")],
 ) -> None:
     """Start next year's edition from an earlier one (same questions, datasets, places)."""
+    from sqlalchemy import select
+
     from abierto.census.models import Census
     from abierto.census.templates import new_edition as start
     from abierto.census.workflow import CensusError
@@ -87,6 +89,8 @@ def new_edition(
 @census_app.command("list")
 def list_censuses() -> None:
     """Every edition with its ranking leader."""
+    from sqlalchemy import select
+
     from abierto.census.models import Census
     from abierto.census.scoring import ranking
 

@@ -8,8 +8,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from abierto.settings import load_settings
-
 harvest_app = typer.Typer(help="Harvest remote CKAN and DCAT catalogs.", no_args_is_help=True)
 console = Console()
 
@@ -26,6 +24,7 @@ def add(
     from abierto.catalog.editing import EditError
     from abierto.catalog.services import get_or_create_organization
     from abierto.harvest.admin import add_source
+    from abierto.settings import load_settings
 
     context = AppContext.create(load_settings())
     try:
@@ -46,6 +45,7 @@ def list_command() -> None:
     """Every source with its last run."""
     from abierto.app_context import AppContext
     from abierto.harvest.admin import list_sources
+    from abierto.settings import load_settings
 
     context = AppContext.create(load_settings())
     table = Table("id", "kind", "organization", "title", "url", "datasets", "last run", "status")
@@ -74,6 +74,7 @@ def run(
     from abierto.harvest.service import run_harvest
     from abierto.harvest.sources import SourceError
     from abierto.jobs.errors import NotRetryable
+    from abierto.settings import load_settings
 
     context = AppContext.create(load_settings())
     try:
@@ -99,6 +100,7 @@ def run(
 def _set_active(source_id: str, active: bool) -> None:
     from abierto.app_context import AppContext
     from abierto.harvest.models import HarvestSource
+    from abierto.settings import load_settings
 
     context = AppContext.create(load_settings())
     try:

@@ -7,8 +7,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from abierto.settings import load_settings
-
 notify_app = typer.Typer(help="Notifications.", no_args_is_help=True)
 console = Console()
 
@@ -20,6 +18,7 @@ def send(
     """Send pending notification emails (run it every few minutes)."""
     from abierto.app_context import AppContext
     from abierto.notify.mail import send_pending
+    from abierto.settings import load_settings
 
     settings = load_settings()
     if not settings.smtp_url:

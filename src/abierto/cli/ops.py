@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from abierto.db import Database
-from abierto.ops.manifest import BackupError
-from abierto.settings import Settings, load_settings
-from abierto.storage import BlobStore, blob_store
+if TYPE_CHECKING:
+    from abierto.db import Database
+    from abierto.settings import Settings
+    from abierto.storage import BlobStore
 
 console = Console()
 errors = Console(stderr=True)
 
 
 def _open(settings: Settings) -> tuple[Database, BlobStore]:
+    from abierto.db import Database
+    from abierto.storage import blob_store
+
     settings.home.mkdir(parents=True, exist_ok=True)
     database = Database(settings)
     if database.engine.dialect.name == "sqlite":
@@ -33,6 +36,7 @@ def gc(
 ) -> None:
     """Delete blobs no release references and stale scratch files, older than the grace."""
     from abierto.ops.gc import collect
+    from abierto.settings import load_settings
 
     settings = load_settings()
     database, store = _open(settings)
@@ -60,6 +64,8 @@ def gc(
 def backup(dest_dir: Path) -> None:
     """Write a portable backup (metadata as JSON lines, blobs, manifest) into DEST_DIR."""
     from abierto.ops.backup import backup as take_backup
+    from abierto.ops.manifest import BackupError
+    from abierto.settings import load_settings
 
     settings = load_settings()
     database, store = _open(settings)
@@ -85,7 +91,9 @@ def restore(
     ] = False,
 ) -> None:
     """Verify the backup in SRC_DIR, then load it into the configured database and store."""
+    from abierto.ops.manifest import BackupError
     from abierto.ops.restore import restore as do_restore
+    from abierto.settings import load_settings
 
     settings = load_settings()
     database, store = _open(settings)

@@ -8,8 +8,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from abierto.settings import load_settings
-
 quality_app = typer.Typer(help="Quality and openness scores.", no_args_is_help=True)
 console = Console()
 
@@ -21,6 +19,7 @@ def score() -> None:
     from abierto.catalog.models import utcnow
     from abierto.quality.scoring import weights_from
     from abierto.quality.services import score_catalog
+    from abierto.settings import load_settings
 
     settings = load_settings()
     context = AppContext.create(settings)
@@ -39,6 +38,7 @@ def remind() -> None:
     from abierto.app_context import AppContext
     from abierto.catalog.models import utcnow
     from abierto.quality.reminders import send_reminders
+    from abierto.settings import load_settings
 
     context = AppContext.create(load_settings())
     try:
@@ -57,6 +57,7 @@ def check_links_command(
     from abierto.app_context import AppContext
     from abierto.catalog.models import utcnow
     from abierto.quality.links import Checker, check_links
+    from abierto.settings import load_settings
 
     settings = load_settings()
     context = AppContext.create(settings)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.panel import Panel
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from abierto.ingest.pipeline import TableResult
+if TYPE_CHECKING:
+    from abierto.ingest.pipeline import TableResult
 
 MAX_ERRORS_SHOWN = 20
 

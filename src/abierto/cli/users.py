@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from abierto.accounts import services
-from abierto.accounts.models import ROLES, User
-from abierto.catalog.models import Organization
-from abierto.settings import load_settings
+from abierto.accounts import ROLES
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from abierto.accounts.models import User
+    from abierto.catalog.models import Organization
 
 users_app = typer.Typer(help="User accounts and memberships.", no_args_is_help=True)
 console = Console()
@@ -31,13 +33,15 @@ def _fail(message: str) -> typer.Exit:
 @contextmanager
 def _session() -> Iterator[Session]:
     """A committed session on the configured database; account errors exit with code 2."""
+    from abierto.accounts.services import AccountError
     from abierto.app_context import AppContext
+    from abierto.settings import load_settings
 
     context = AppContext.create(load_settings())
     try:
         with context.db.session() as session:
             yield session
-    except services.AccountError as exc:
+    except AccountError as exc:
         raise _fail(str(exc)) from exc
     finally:
         context.close()
@@ -51,10 +55,14 @@ def _find(session: Session, what: str, name: str, lookup: Callable[[Session, str
 
 
 def _user(session: Session, username: str) -> User:
+    from abierto.accounts import services
+
     return _find(session, "user", username, services.user_by_name)
 
 
 def _organization(session: Session, slug: str) -> Organization:
+    from abierto.accounts import services
+
     return _find(session, "organization", slug, services.organization_by_slug)
 
 
@@ -69,6 +77,8 @@ def create(
     full_name: Annotated[str, typer.Option(help="The name shown on the site.")] = "",
 ) -> None:
     """Create a user account."""
+    from abierto.accounts import services
+
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with _session() as session:
@@ -83,6 +93,8 @@ def create(
 @users_app.command("list")
 def list_users() -> None:
     """List every user with their organizations and roles."""
+    from abierto.accounts import services
+
     table = Table("user", "email", "name", "site admin", "active", "organizations")
     with _session() as session:
         for user in services.list_users(session):
@@ -101,6 +113,8 @@ def add_member(
     role: Annotated[str, typer.Option(help=f"One of {', '.join(ROLES)}.")] = "member",
 ) -> None:
     """Give USERNAME a role in the organization ORG_SLUG (or change it)."""
+    from abierto.accounts import services
+
     with _session() as session:
         user, organization = _user(session, username), _organization(session, org_slug)
         services.set_membership(session, user, organization, role)
@@ -111,6 +125,8 @@ def add_member(
 @users_app.command("remove-member")
 def remove_member(username: str, org_slug: str) -> None:
     """Take USERNAME out of the organization ORG_SLUG."""
+    from abierto.accounts import services
+
     with _session() as session:
         user, organization = _user(session, username), _organization(session, org_slug)
         if not services.remove_membership(session, user, organization):
@@ -121,6 +137,8 @@ def remove_member(username: str, org_slug: str) -> None:
 @users_app.command("token")
 def token(username: str, name: str) -> None:
     """Create an API token for USERNAME and print it once (only its hash is kept)."""
+    from abierto.accounts import services
+
     with _session() as session:
         secret, _ = services.create_token(session, _user(session, username), name)
     errors.print("Guárdala ahora, no se vuelve a mostrar / store it now, it is not shown again:")

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 import abierto.models  # noqa: F401  (registers every table on Base.metadata)
 from abierto.catalog.models import Release
-from abierto.db import Base
+from abierto.db import Base, schema_revision
 from abierto.ops.manifest import FORMAT, VERSION, BackupError, describe, row_line, write_manifest
 from abierto.storage import BlobStore
 
@@ -27,12 +27,6 @@ from abierto.storage import BlobStore
 def tables() -> list[Table]:
     """Every metadata table, parents before children."""
     return list(Base.metadata.sorted_tables)
-
-
-def alembic_revision(conn: Connection) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    return MigrationContext.configure(conn).get_current_revision()
 
 
 @contextmanager
@@ -73,7 +67,7 @@ def backup(engine: Engine, store: BlobStore, dest: Path) -> dict[str, Any]:
     table_list: list[dict[str, Any]] = []
     blob_keys: set[str] = set()
     with snapshot(engine) as conn:
-        revision = alembic_revision(conn)
+        revision = schema_revision(conn)
         for table in tables():
             relative = f"metadata/{table.name}.jsonl"
             rows, keys = dump_table(conn, table, dest / relative)

@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import Connection, Integer, Table, func, insert, select, text
 from sqlalchemy.engine import Engine
 
-from abierto.ops.backup import alembic_revision, tables
+from abierto.db import schema_revision
+from abierto.ops.backup import tables
 from abierto.ops.manifest import BackupError, parse_line, read_manifest, verify
 from abierto.storage import BlobStore
 
@@ -79,7 +80,7 @@ def restore(engine: Engine, store: BlobStore, src: Path, force: bool = False) ->
         if entry["name"] not in known:
             raise BackupError(f"{src / entry['file']}: table {entry['name']} is unknown here")
     with engine.connect() as conn:
-        revision = alembic_revision(conn)
+        revision = schema_revision(conn)
         if revision != manifest["alembic_revision"]:
             raise BackupError(
                 f"{src / 'manifest.json'}: backup is at schema revision "

@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from sqlalchemy import ForeignKey, String, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from abierto.catalog.models import Resource, utcnow
-from abierto.db import Base
 from abierto.ingest.staging import StagingError, check_url
 from abierto.jobs.registry import handler
+from abierto.quality.models import LinkCheck
 
 if TYPE_CHECKING:
     from abierto.app_context import AppContext
@@ -35,26 +35,6 @@ USER_AGENT = "abierto-linkcheck/1"
 MAX_REDIRECTS = 5
 # Declared formats that must not come back as a web page.
 DATA_FORMATS = {"CSV", "JSON", "XLSX", "XLS", "PDF", "ZIP", "XML", "GEOJSON", "ODS", "PARQUET"}
-
-
-class LinkCheck(Base):
-    """The latest check of one link resource."""
-
-    __tablename__ = "link_check"
-
-    resource_id: Mapped[str] = mapped_column(
-        ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True
-    )
-    url: Mapped[str] = mapped_column(String(2000))
-    ok: Mapped[bool]
-    status: Mapped[int | None]
-    content_type: Mapped[str] = mapped_column(String(200), default="")
-    size: Mapped[int | None]
-    last_modified: Mapped[str] = mapped_column(String(100), default="")
-    redirects: Mapped[list[Any]] = mapped_column(default=list)
-    error: Mapped[str] = mapped_column(String(500), default="")
-    checked_at: Mapped[dt.datetime] = mapped_column(index=True)
-    first_broken_at: Mapped[dt.datetime | None]
 
 
 @dataclass(slots=True)

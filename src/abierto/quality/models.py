@@ -1,4 +1,5 @@
-"""Quality scores over time: one row per dataset and day (the latest is the current score)."""
+"""Quality scores over time: one row per dataset and day (the latest is the current score),
+and the link checker's latest result per link resource."""
 
 from __future__ import annotations
 
@@ -55,3 +56,23 @@ class OrganizationQualityScore(Base):
     score: Mapped[float]
     datasets: Mapped[int]
     computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class LinkCheck(Base):
+    """The latest check of one link resource."""
+
+    __tablename__ = "link_check"
+
+    resource_id: Mapped[str] = mapped_column(
+        ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True
+    )
+    url: Mapped[str] = mapped_column(String(2000))
+    ok: Mapped[bool]
+    status: Mapped[int | None]
+    content_type: Mapped[str] = mapped_column(String(200), default="")
+    size: Mapped[int | None]
+    last_modified: Mapped[str] = mapped_column(String(100), default="")
+    redirects: Mapped[list[Any]] = mapped_column(default=list)
+    error: Mapped[str] = mapped_column(String(500), default="")
+    checked_at: Mapped[dt.datetime] = mapped_column(index=True)
+    first_broken_at: Mapped[dt.datetime | None]

@@ -16,8 +16,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from abierto.accounts import services
-from abierto.accounts.models import ROLES, User
+from abierto.accounts import ROLES, services
+from abierto.accounts.models import User
 from abierto.accounts.permissions import Action, Actor, can
 from abierto.accounts.services import AccountError
 from abierto.accounts.throttle import LoginThrottle
