@@ -109,10 +109,25 @@ def _check(path: Path, columns: list[tuple[str, str]], *, exact_distinct: bool =
     return profile
 
 
+def _write(table: pa.Table, path: Path, writer: str, row_group_size: int) -> None:
+    """As the pipeline writes releases: pyarrow as it streams, DuckDB when it rewrites."""
+    if writer == "pyarrow":
+        pq.write_table(table, path, row_group_size=row_group_size)
+        return
+    con = duckdb.connect()
+    con.register("t", table)
+    con.execute(
+        f"COPY t TO {literal(path.as_posix())} (FORMAT parquet, ROW_GROUP_SIZE {row_group_size})"
+    )
+
+
+@pytest.mark.parametrize("writer", ["pyarrow", "duckdb"])
 @pytest.mark.parametrize("row_group_size", [100, ROWS])
-def test_profile_matches_sql_with_statistics(tmp_path: Path, row_group_size: int) -> None:
+def test_profile_matches_sql_with_statistics(
+    tmp_path: Path, row_group_size: int, writer: str
+) -> None:
     path = tmp_path / "release.parquet"
-    pq.write_table(_table(), path, row_group_size=row_group_size)
+    _write(_table(), path, writer, row_group_size)
     profile = _check(path, COLUMNS, exact_distinct=row_group_size == ROWS)
     assert profile["vacia"] == {
         "null_count": ROWS, "distinct_count": 0, "min": None, "max": None,
@@ -156,7 +171,7 @@ def test_only_what_the_footer_and_first_rows_leave_open_is_scanned(tmp_path: Pat
     # Only the identifier needs an estimate (it might repeat later); nulls, ranges and the
     # distinct values of columns that repeat come from the footer and the top values.
     assert scan.startswith('SELECT approx_count_distinct("folio") FROM')
-    assert all(f"__value_{i}" in top_values for i in range(3)) and '"folio"' not in top_values
+    assert top_values.count("GROUP BY") == 3 and '"folio"' not in top_values
 
 
 def test_one_row_group_needs_no_estimate(tmp_path: Path) -> None:
@@ -198,13 +213,7 @@ def test_long_text_statistics_are_not_trusted(tmp_path: Path, writer: str) -> No
         "corta": ["b" * 60, "a" * 70, "c" * 100, None] * 30,
     }
     path = tmp_path / "release.parquet"
-    table = pa.table(texts)
-    if writer == "pyarrow":
-        pq.write_table(table, path, row_group_size=40)
-    else:
-        con = duckdb.connect()
-        con.register("t", table)
-        con.execute(f"COPY t TO {literal(path.as_posix())} (FORMAT parquet, ROW_GROUP_SIZE 40)")
+    _write(pa.table(texts), path, writer, 40)
     profile = _check(path, [(name, "text") for name in texts])
     assert profile["larga"]["min"] == "a" * 5000 + "z" and profile["larga"]["max"] == "m"
     assert profile["media"]["max"] == "é" * 40 and profile["media"]["min"] == "x" * 300
@@ -218,3 +227,18 @@ def test_empty_file(tmp_path: Path) -> None:
     )
     empty = {"null_count": 0, "distinct_count": 0, "min": None, "max": None}
     assert profile == {n: {**empty, "top_values": [], "sample": []} for n in ("a", "p")}
+
+
+def test_wide_table_within_a_small_memory_limit(tmp_path: Path) -> None:
+    """Top values go a few columns per statement: 120 columns in one ran out of 64 MB."""
+    path = tmp_path / "release.parquet"
+    rows = 40_000
+    table = pa.table(
+        {f"c{i}": pa.array([(j * 7 + i) % 50 for j in range(rows)]) for i in range(120)}
+    )
+    pq.write_table(table, path, row_group_size=32_768)
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '64MB'")
+    profile = profile_parquet(con, path.as_posix(), [(f"c{i}", "integer") for i in range(120)])
+    assert profile["c119"]["distinct_count"] == 50
+    assert profile["c119"]["top_values"][0] == {"value": 0, "count": 800}

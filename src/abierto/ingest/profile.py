@@ -30,8 +30,11 @@ REPEATING = 0.5  # distinct ≤ 0.5 × present in the first row group: counted w
 # pyarrow does not say whether a value was cut: longer text is taken from the data.
 EXACT_TEXT_BYTES = 64
 FROM_GROUPS = -1  # distinct count not known yet: the number of top-value groups
+# Top values of a few columns per statement: a 300-column table in one statement exceeded
+# the memory limit of a publish, and a few at a time cost no more than one.
+TOP_VALUES_AT_ONCE = 8
 
-STATISTICS_TYPES: dict[str, type | tuple[type, ...]] = {
+STATISTICS_TYPES: dict[str, type] = {
     "integer": int,
     "number": float,
     "boolean": bool,
@@ -202,37 +205,30 @@ def _scan(con: duckdb.DuckDBPyConnection, source: str, columns: list[_Column]) -
 
 
 def _count_top_values(con: duckdb.DuckDBPyConnection, source: str, columns: list[_Column]) -> None:
-    """The most common values of every column that has them, in one statement: one branch
-    per column, each counting its groups where its distinct count is still open."""
+    """The most common values of every column that has them, a few columns per statement
+    (each a list in a one-row result), with the number of groups where the distinct count
+    is still open."""
     counted = [c for c in columns if _has_top_values(c)]
-    if not counted:
-        return
-    branches = []
-    for i, column in enumerate(counted):
-        q = ident(column.name)
-        groups = ", count(*) OVER () AS __groups" if column.distinct == FROM_GROUPS else ""
-        branches.append(
-            f"(SELECT {i} AS __column, {q} AS __value_{i}, count(*) AS __n{groups} "
-            f"FROM {source} WHERE {q} IS NOT NULL GROUP BY {q} "
-            f"ORDER BY __n DESC, __value_{i} LIMIT {TOP_VALUES})"
-        )
-    order = ", ".join(f"__value_{i}" for i in range(len(counted)))
-    result = con.execute(
-        f"SELECT * FROM ({' UNION ALL BY NAME '.join(branches)}) "
-        f"ORDER BY __column, __n DESC, {order}"
-    )
-    names = [d[0] for d in result.description]
-    for row in result.fetchall():
-        record = dict(zip(names, row, strict=True))
-        column = counted[record["__column"]]
-        if column.distinct == FROM_GROUPS:
-            column.distinct = record["__groups"]
-        value = record[f"__value_{record['__column']}"]
-        column.top.append({"value": jsonable(value), "count": record["__n"]})
+    lists = []
     for column in counted:
-        assert column.present is not None and column.distinct is not None
-        if column.distinct > NEAR_UNIQUE * column.present:
-            column.top = []  # it repeated values at first, not overall
+        q = ident(column.name)
+        groups = "count(*) OVER ()" if column.distinct == FROM_GROUPS else "NULL"
+        lists.append(
+            f"(SELECT list({{'value': v, 'count': n, 'groups': g}} ORDER BY n DESC, v) FROM "
+            f"(SELECT {q} AS v, count(*) AS n, {groups} AS g FROM {source} WHERE {q} IS NOT NULL "
+            f"GROUP BY {q} ORDER BY n DESC, v LIMIT {TOP_VALUES}))"
+        )
+    tops: list[Any] = []
+    for start in range(0, len(lists), TOP_VALUES_AT_ONCE):
+        row = con.execute(f"SELECT {', '.join(lists[start : start + TOP_VALUES_AT_ONCE])}")
+        tops += row.fetchone() or ()
+    for column, top in zip(counted, tops, strict=True):
+        assert column.present and top
+        if column.distinct == FROM_GROUPS:
+            column.distinct = top[0]["groups"]
+        assert column.distinct is not None
+        if column.distinct <= NEAR_UNIQUE * column.present:  # else it repeated only at first
+            column.top = [{"value": jsonable(t["value"]), "count": t["count"]} for t in top]
 
 
 def _has_top_values(column: _Column) -> bool:
