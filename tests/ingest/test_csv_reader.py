@@ -1,10 +1,14 @@
+import tempfile
 from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from abierto.ingest.errors import UnreadableFileError
 from abierto.ingest.readers import ReadOptions, read_tables
+from abierto.ingest.readers.csv import _scan_lines
 
 
 def stage(path: Path, options: ReadOptions | None = None):
@@ -156,3 +160,24 @@ def test_a_late_byte_that_is_not_utf8_is_found_by_the_parser(tmp_path: Path, set
     assert "malformed-row" not in table.report.counts
     [error] = [e for e in table.report.errors if e.type == "type-error"]
     assert (error.row, error.value) == (800_002, "ESPAÑA")  # "a" holds integers
+
+
+def reference_lines(data: bytes) -> tuple[int, list[int]]:
+    """Lines counted the slow, obvious way: a line is empty when nothing or a lone "\\r"
+    comes before its newline; an unterminated last line is still a line."""
+    parts = data.split(b"\n")
+    terminated, last = parts[:-1], parts[-1]
+    total = len(terminated) + (1 if last or not data else 0)
+    empty = [i for i, part in enumerate(terminated, start=1) if part in (b"", b"\r")]
+    return total, empty
+
+
+@given(st.lists(st.sampled_from([b"a", b"\n", b"\r", b",", b"\r\n"]), max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_line_scan_finds_every_empty_line_across_chunks(pieces: list[bytes]) -> None:
+    data = b"".join(pieces)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "lines.csv"
+        path.write_bytes(data)
+        for chunk_bytes in (1, 2, 3, 7, 1 << 20):
+            assert _scan_lines(path, chunk_bytes) == reference_lines(data)

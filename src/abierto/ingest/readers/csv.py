@@ -17,6 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
+import numpy as np
 
 from abierto.ingest.errors import UnreadableFileError, ValidationError
 from abierto.ingest.layout import count_trailing_notes, filled, find_header_row, is_blank
@@ -318,44 +319,34 @@ class _Stager:
         return fixed
 
 
-def _scan_lines(path: Path) -> tuple[int, list[int]]:
+def _scan_lines(path: Path, chunk_bytes: int = 8 << 20) -> tuple[int, list[int]]:
     """The file's number of lines and the numbers of its empty lines.
 
-    DuckDB skips empty lines silently; knowing where they are keeps row numbers true.
+    DuckDB skips empty lines silently; knowing where they are keeps row numbers true. A
+    line is empty when its newline follows the one before at once, or after a lone "\r".
+    The file's start behaves like the end of a line.
     """
-    blanks: set[int] = set()
-    newlines = 0  # real newlines before the current chunk
-    carry = b"\n"  # the file's start behaves like the end of a line
-    carried_newlines = 1  # the virtual newline, which `newlines` does not count
-    last_byte = b""
+    blanks: list[np.ndarray] = []
+    newlines = 0  # newlines before the current chunk
+    previous = -1  # offset of the last newline seen, the virtual one at first
+    last_byte = 10  # the chunk so far ends as if after a newline
+    offset = 0
     with path.open("rb") as f:
-        while chunk := f.read(8 << 20):
-            data = carry + chunk
-            line, counted_to = newlines - carried_newlines, 0
-            for start in _empty_line_starts(data):
-                line += data.count(b"\n", counted_to, start)
-                counted_to = start
-                blanks.add(line + 2)
-            newlines += chunk.count(b"\n")
-            carry = data[-2:]
-            carried_newlines = carry.count(b"\n")
-            last_byte = chunk[-1:]
-    total = newlines + (0 if last_byte == b"\n" else 1)
-    return total, sorted(blanks)
-
-
-def _empty_line_starts(data: bytes) -> list[int]:
-    """Offsets of the newlines followed by an empty line ("\n\n" or "\n\r\n").
-
-    ``bytes.find`` rather than a regular expression: it runs on every byte of the file.
-    """
-    found = []
-    for pattern in (b"\n\n", b"\n\r\n"):
-        start = data.find(pattern)
-        while start != -1:
-            found.append(start)
-            start = data.find(pattern, start + 1)
-    return sorted(found)
+        while chunk := f.read(chunk_bytes):
+            data = np.frombuffer(chunk, dtype=np.uint8)
+            found = np.flatnonzero(data == 10)
+            if found.size:
+                before = np.concatenate(([previous - offset], found[:-1]))
+                gap = found - before
+                byte_before = np.where(found > 0, data[found - 1], last_byte)
+                empty = (gap == 1) | ((gap == 2) & (byte_before == 13))
+                blanks.append(newlines + 1 + np.flatnonzero(empty))
+                previous = offset + int(found[-1])
+                newlines += int(found.size)
+            last_byte = int(data[-1])
+            offset += len(chunk)
+    total = newlines + (0 if last_byte == 10 and offset else 1)
+    return total, [int(n) for n in np.concatenate(blanks)] if blanks else []
 
 
 def _inner_blank_lines(blanks: list[int], first_data: int, end: int) -> list[int]:
