@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from abierto.app_context import AppContext
 from abierto.catalog.models import Release
-from abierto.ingest.publish import sha256_file
+from abierto.ingest.hashing import sha256_file
 from abierto.jobs.errors import NotRetryable
 from abierto.jobs.models import Job
 from abierto.jobs.registry import handler

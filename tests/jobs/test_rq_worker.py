@@ -24,7 +24,8 @@ from sqlalchemy import select
 
 from abierto.app_context import AppContext
 from abierto.catalog.models import Release
-from abierto.ingest.publish import PublishRequest, publish, sha256_file
+from abierto.ingest.hashing import sha256_file
+from abierto.ingest.publish import PublishRequest, publish
 from abierto.jobs.models import Job
 from abierto.ops.gc import collect
 from abierto.settings import Settings

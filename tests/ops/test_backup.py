@@ -15,7 +15,7 @@ from abierto.accounts.services import create_user, set_membership
 from abierto.app_context import AppContext
 from abierto.catalog.models import Dataset, Organization, Release
 from abierto.db import Base, Database
-from abierto.ingest.publish import sha256_file
+from abierto.ingest.hashing import sha256_file
 from abierto.ops.backup import backup
 from abierto.ops.manifest import BackupError
 from abierto.ops.restore import restore

@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from abierto.app_context import AppContext
-from abierto.ingest.publish import sha256_file
+from abierto.ingest.hashing import sha256_file
 from abierto.settings import Settings
 from tests.conftest import redis_problem
 from tests.storage.s3server import free_port

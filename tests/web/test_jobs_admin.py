@@ -19,7 +19,7 @@ from abierto.accounts import services as accounts
 from abierto.app_context import AppContext
 from abierto.catalog.models import Release
 from abierto.catalog.services import get_or_create_organization
-from abierto.ingest.publish import sha256_file
+from abierto.ingest.hashing import sha256_file
 from abierto.jobs.models import Job
 from abierto.settings import Settings
 from tests.web.conftest import _serve

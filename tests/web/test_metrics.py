@@ -19,7 +19,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from abierto.app_context import AppContext
-from abierto.ingest.publish import sha256_file
+from abierto.ingest.hashing import sha256_file
 from abierto.settings import Settings
 from tests.storage.s3server import free_port
 from tests.web.conftest import Portal, _serve

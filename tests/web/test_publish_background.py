@@ -34,7 +34,8 @@ from abierto.catalog.editing import Metadata
 from abierto.catalog.models import ActivityEvent, Dataset, Release, utcnow
 from abierto.catalog.services import dataset_by_slug, get_or_create_organization
 from abierto.ingest import staging
-from abierto.ingest.publish import PublishRequest, publish, sha256_file
+from abierto.ingest.hashing import sha256_file
+from abierto.ingest.publish import PublishRequest, publish
 from abierto.jobs.models import Job
 from abierto.jobs.registry import handler
 from abierto.jobs.runner import run_job

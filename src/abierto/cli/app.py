@@ -115,6 +115,10 @@ def publish(
     sheet: SheetOpt = None,
 ) -> None:
     """Publish FILE as a new release of the dataset (nothing changes if it fails)."""
+    from abierto.ingest.hashing import start_sha256
+
+    if file.is_file():
+        start_sha256(file)  # while the publishing code loads
     from abierto.app_context import AppContext
     from abierto.ingest.publish import PublishRequest, publish
     from abierto.settings import load_settings

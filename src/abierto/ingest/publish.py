@@ -8,10 +8,9 @@ releases exactly as they were and removes the blobs this attempt added.
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,28 +26,13 @@ from abierto.catalog.services import (
     latest_release,
 )
 from abierto.ingest.diff import schema_diff
+from abierto.ingest.hashing import sha256_file, sha256_future
 from abierto.ingest.pipeline import Progress, TableResult, inspect_file
 from abierto.ingest.readers import ReadOptions
 from abierto.search import index_dataset
 from abierto.settings import Settings
 from abierto.storage import BlobStore
 from abierto.storage.interface import release_key
-
-
-HASH_CHUNK = 32 << 20
-
-
-def sha256_file(path: Path) -> str:
-    """The file's SHA-256, in large chunks: reading and hashing free the GIL, and a thread
-    hashing beside busy Python code gets it back once per chunk (a 1 MB chunk made it
-    wait 10 times longer than the hashing took)."""
-    digest = hashlib.sha256()
-    buffer = bytearray(HASH_CHUNK)
-    view = memoryview(buffer)
-    with path.open("rb", buffering=0) as f:
-        while size := f.readinto(buffer):
-            digest.update(view[:size])
-    return digest.hexdigest()
 
 
 @dataclass(slots=True)
@@ -96,25 +80,24 @@ def publish(
     progress: Progress | None = None,
 ) -> PublishResult:
     """Publish ``request.path``; the caller commits (or rolls back) ``session``."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as hasher:
-        # The file is hashed while its layout and types are found; the costly pass then
-        # waits for the hash, so an unchanged file stops before it.
-        hashing = hasher.submit(sha256_file, request.path)
-        org = get_or_create_organization(session, request.organization)
-        dataset = get_or_create_dataset(
-            session, org, request.dataset, request.title, new=request.new_dataset
+    # The file is hashed while its layout and types are found; the costly pass then waits
+    # for the hash, so an unchanged file stops before it.
+    hashing = sha256_future(request.path)
+    org = get_or_create_organization(session, request.organization)
+    dataset = get_or_create_dataset(
+        session, org, request.dataset, request.title, new=request.new_dataset
+    )
+
+    def stop_if_unchanged() -> None:
+        if _already_published(session, dataset, hashing.result()) and not request.renames:
+            raise _Unchanged
+
+    try:
+        return _publish(
+            session, settings, store, request, dataset, hashing, stop_if_unchanged, progress
         )
-
-        def stop_if_unchanged() -> None:
-            if _already_published(session, dataset, hashing.result()) and not request.renames:
-                raise _Unchanged
-
-        try:
-            return _publish(
-                session, settings, store, request, dataset, hashing, stop_if_unchanged, progress
-            )
-        except _Unchanged:
-            return PublishResult(dataset, unchanged=True)
+    except _Unchanged:
+        return PublishResult(dataset, unchanged=True)
 
 
 class _Unchanged(Exception):
