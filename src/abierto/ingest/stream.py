@@ -11,6 +11,7 @@ a second pass and, past the memory limit, spilling to disk.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -33,7 +34,11 @@ POSITION = "__pos"
 
 class ParquetSink:
     """Writes rows in row groups of exactly ROW_GROUP_ROWS, holding back the last ``hold``
-    rows until :meth:`close` says how many of the scanned rows are data."""
+    rows until :meth:`close` says how many of the scanned rows are data.
+
+    Encoding and compressing run on a thread of their own (pyarrow frees the GIL), one
+    write at a time, while the next rows are read.
+    """
 
     def __init__(self, path: Path, schema: pa.Schema, hold: int) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -43,6 +48,8 @@ class ParquetSink:
         self.hold = hold
         self.pending: list[pa.Table] = []
         self.pending_rows = 0
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet-sink")
+        self.writing: Future[None] | None = None
 
     def add(self, rows: pa.Table) -> None:
         """Rows with their scan position in POSITION."""
@@ -61,7 +68,15 @@ class ParquetSink:
 
     def _write(self, rows: pa.Table) -> None:
         rows = rows.drop_columns([POSITION])
-        self._open(rows).write_table(rows, ROW_GROUP_ROWS)
+        writer = self._open(rows)
+        self._wait()
+        self.writing = self.thread.submit(writer.write_table, rows, ROW_GROUP_ROWS)
+
+    def _wait(self) -> None:
+        """Let the write under way finish (raising what it raised)."""
+        writing, self.writing = self.writing, None
+        if writing is not None:
+            writing.result()
 
     def _open(self, first: pa.Table | None) -> pq.ParquetWriter:
         if self.writer is None:
@@ -74,9 +89,13 @@ class ParquetSink:
     def abort(self) -> None:
         """Close and remove the file (a writer left open would finish it when collected)."""
         self.pending = []
-        if self.writer is not None:
-            self.writer.close()
-        self.path.unlink(missing_ok=True)
+        try:
+            self._wait()
+        finally:
+            self.thread.shutdown()
+            if self.writer is not None:
+                self.writer.close()
+            self.path.unlink(missing_ok=True)
 
     def close(self, keep_rows: int) -> None:
         """Write what is left of the first ``keep_rows`` scanned rows and finish the file."""
@@ -84,6 +103,8 @@ class ParquetSink:
             rows = pa.concat_tables(self.pending)
             self._write(rows.filter(pc.less(rows.column(POSITION), keep_rows)))
         self.pending = []
+        self._wait()
+        self.thread.shutdown()
         self._open(None).close()
 
 
