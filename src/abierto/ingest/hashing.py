@@ -14,7 +14,8 @@ from pathlib import Path
 
 CHUNK_BYTES = 32 << 20
 
-_hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
+# A few at once: a web process publishing several uploads must not queue their hashes.
+_hasher = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sha256")
 _started: dict[tuple[str, int, int], Future[str]] = {}
 _lock = threading.Lock()
 
