@@ -33,7 +33,6 @@ from abierto.ingest.types import (
     infer_types,
     install_macros,
     keep_identifiers_as_text,
-    trim_sql,
 )
 from abierto.query.duck import connect
 from abierto.query.sql import literal
@@ -205,8 +204,7 @@ def process_table(
         for i in kept
     ]
     progress(f"{source.name}: escribiendo Parquet / writing Parquet")
-    texts = {n for d, n in zip(decided, names, strict=True) if d.type == "text"}
-    _finish_parquet(con, typed, [c.name for c in columns], names, texts, parquet)
+    _finish_parquet(con, typed, [c.name for c in columns], names, parquet)
     progress(f"{source.name}: perfilando / profiling")
     profiles = profile_parquet(con, parquet.as_posix(), [(c.name, c.type) for c in columns])
     for column in columns:
@@ -373,23 +371,19 @@ def _finish_parquet(
     typed: TypedTable,
     kept: list[str],
     names: list[str],
-    texts: set[str],
     parquet: Path,
 ) -> None:
     """The release file: the written file itself, unless rows DuckDB rejected must be put
-    back in their place or an empty untitled column dropped (then it is written again).
-
-    Their text is trimmed here, as the stream trims the rest (stream.py)."""
+    back in their place or an empty untitled column dropped (then it is written again)."""
     if typed.extra is None and kept == names:
         typed.written.replace(parquet)
         return
     rows = f"SELECT * FROM read_parquet({literal(typed.written.as_posix())})"
-    quoted = [(n, f'"{n}"') for n in names]
     if typed.extra is not None:
         # The written file holds the scanned rows that are not blank, in scan order.
         numbers = f"SELECT {ROW_COLUMN} FROM {TYPED} WHERE NOT __blank AND {SCAN} IS NOT NULL "
         numbers += f"ORDER BY {SCAN}"
-        finals = ", ".join(f"{trim_sql(q)} AS {q}" if n in texts else q for n, q in quoted)
+        finals = ", ".join(f'"{n}"' for n in names)
         rows = (
             f"SELECT * FROM ({rows}) POSITIONAL JOIN ({numbers}) UNION ALL BY NAME "
             f"SELECT {ROW_COLUMN}, {finals} FROM {typed.extra} WHERE NOT __blank "

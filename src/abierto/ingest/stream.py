@@ -3,9 +3,9 @@
 DuckDB parses and types the staged cells in parallel and hands the rows over as Arrow
 batches, in order. Each batch is split here: the table's columns go to a Parquet file (row
 groups of ROW_GROUP_ROWS, blank rows left out), the validation columns (flags, the row
-hash, the text of values that broke their type) to a narrow DuckDB table that the checks
-aggregate. Storing every typed row in DuckDB first and writing the file from that copy cost
-a second pass and, past the memory limit, spilling to disk.
+hash, the text of values that broke their type) to a narrow Arrow table that the checks
+read through a DuckDB view. Storing every typed row in DuckDB first and writing the file
+from that copy cost a second pass and, past the memory limit, spilling to disk.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from abierto.ingest.types import (
     ColumnType,
     code_like_sql,
     prepared_refs,
+    trim_sql,
 )
 
 TYPED = "typed"
@@ -181,7 +182,13 @@ def build_typed_table(
         sink.close(scan.keep_rows)
         if scan.extra is not None:
             extra = _rows_sql(scan.extra, source, decided, names, numbered=True)
-            con.execute(f"CREATE OR REPLACE TABLE {TYPED_EXTRA} AS {extra}")
+            # The stream trims the text of the other rows (stream.py); these are trimmed here.
+            quoted = [f'"{n}"' for n in _texts(decided, names)]
+            trims = ", ".join(f"{trim_sql(q)} AS {q}" for q in quoted)
+            replace = f" REPLACE ({trims})" if trims else ""
+            con.execute(
+                f"CREATE OR REPLACE TABLE {TYPED_EXTRA} AS SELECT *{replace} FROM ({extra})"
+            )
         _view_side(con, side, scan)
         failures, changed = _widen_where_needed(con, decided)
         if not changed:
@@ -234,7 +241,7 @@ def _stream_pass(
 ) -> tuple[int, ParquetSink, pa.Table]:
     # Untitled columns go to ``typed`` too: whether they hold anything decides if they stay.
     untitled = [n for n, title in zip(names, source.titles, strict=True) if not title.strip()]
-    texts = [n for d, n in zip(decided, names, strict=True) if d.type == "text"]
+    texts = _texts(decided, names)
     streamed: list[tuple[int, ParquetSink, pa.Table]] = []
     source.scan(
         con,
@@ -243,6 +250,10 @@ def _stream_pass(
         ),
     )
     return streamed[-1]
+
+
+def _texts(decided: list[ColumnType], names: list[str]) -> list[str]:
+    return [n for d, n in zip(decided, names, strict=True) if d.type == "text"]
 
 
 def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:

@@ -136,11 +136,7 @@ class Candidate:
         value = self.parse.replace("{p}", p)
         if not self.gate:
             return f"CASE WHEN {self.missing_sql(refs)} THEN NULL ELSE {value} END"
-        gate = self.gate.replace("'", "''")
-        return (
-            f"CASE WHEN {self.missing_sql(refs)} THEN NULL "
-            f"WHEN regexp_full_match({p}, '{gate}') THEN {value} END"
-        )
+        return f"CASE WHEN {self.missing_sql(refs)} THEN NULL WHEN {self._fits(p)} THEN {value} END"
 
     def fast_sql(self, raw: str) -> str | None:
         """The typed value of a cell that fits the gate as it is, else NULL; None where
@@ -152,9 +148,12 @@ class Candidate:
         """
         if self.prepare != "trim" or not self.gate:
             return None
+        return f"CASE WHEN {self._fits(raw)} THEN {self.parse.replace('{p}', raw)} END"
+
+    def _fits(self, p: str) -> str:
+        """SQL: whether the text ``p`` matches the gate."""
         gate = self.gate.replace("'", "''")
-        value = self.parse.replace("{p}", raw)
-        return f"CASE WHEN regexp_full_match({raw}, '{gate}') THEN {value} END"
+        return f"regexp_full_match({p}, '{gate}')"
 
     def failed_sql(self, refs: dict[str, str]) -> str:
         """True where a present, non-missing value does not parse."""
