@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 harvest_app = typer.Typer(help="Harvest remote CKAN and DCAT catalogs.", no_args_is_help=True)
 console = Console()
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    """A committed session; a refused field exits with code 2 and the reason."""
+    from abierto.app_context import AppContext
+    from abierto.catalog.editing import EditError
+    from abierto.settings import load_settings
+
+    context = AppContext.create(load_settings())
+    try:
+        with context.db.session() as session:
+            yield session
+    except (EditError, ValueError) as exc:
+        console.print(f"[red]refused:[/red] {exc}")
+        raise typer.Exit(2) from None
+    finally:
+        context.close()
 
 
 @harvest_app.command("add")
@@ -20,45 +43,29 @@ def add(
     title: Annotated[str, typer.Option("--title", help="A name for the source.")] = "",
 ) -> None:
     """Add a source; its datasets go into ORG (created if it does not exist)."""
-    from abierto.app_context import AppContext
-    from abierto.catalog.editing import EditError
     from abierto.catalog.services import get_or_create_organization
     from abierto.harvest.admin import add_source
-    from abierto.settings import load_settings
 
-    context = AppContext.create(load_settings())
-    try:
-        with context.db.session() as session:
-            organization = get_or_create_organization(session, org)
-            source = add_source(session, url=url, kind=kind, organization=organization, title=title)
-            source_id = source.id
-    except (EditError, ValueError) as exc:
-        console.print(f"[red]refused:[/red] {exc}")
-        raise typer.Exit(2) from None
-    finally:
-        context.close()
+    with _session() as session:
+        organization = get_or_create_organization(session, org)
+        source = add_source(session, url=url, kind=kind, organization=organization, title=title)
+        source_id = source.id
     console.print(f"source {source_id} added")
 
 
 @harvest_app.command("list")
 def list_command() -> None:
     """Every source with its last run."""
-    from abierto.app_context import AppContext
     from abierto.harvest.admin import list_sources
-    from abierto.settings import load_settings
 
-    context = AppContext.create(load_settings())
     table = Table("id", "kind", "organization", "title", "url", "datasets", "last run", "status")
-    try:
-        with context.db.session() as session:
-            for row in list_sources(session):
-                s = row.source
-                when = s.last_run_at.strftime("%Y-%m-%d %H:%M") if s.last_run_at else "—"
-                status = (s.last_status or "never") + ("" if s.active else " (inactive)")
-                table.add_row(s.id, s.kind, row.organization.slug, s.title, s.url,
-                              str(row.datasets), when, status)  # fmt: skip
-    finally:
-        context.close()
+    with _session() as session:
+        for row in list_sources(session):
+            s = row.source
+            when = s.last_run_at.strftime("%Y-%m-%d %H:%M") if s.last_run_at else "—"
+            status = (s.last_status or "never") + ("" if s.active else " (inactive)")
+            table.add_row(s.id, s.kind, row.organization.slug, s.title, s.url,
+                          str(row.datasets), when, status)  # fmt: skip
     console.print(table)
 
 
@@ -98,18 +105,12 @@ def run(
 
 
 def _set_active(source_id: str, active: bool) -> None:
-    from abierto.app_context import AppContext
     from abierto.harvest.models import HarvestSource
-    from abierto.settings import load_settings
 
-    context = AppContext.create(load_settings())
-    try:
-        with context.db.session() as session:
-            source = session.get(HarvestSource, source_id)
-            if source is not None:
-                source.active = active
-    finally:
-        context.close()
+    with _session() as session:
+        source = session.get(HarvestSource, source_id)
+        if source is not None:
+            source.active = active
     if source is None:
         console.print(f"[red]no harvest source {source_id!r}[/red]")
         raise typer.Exit(1)

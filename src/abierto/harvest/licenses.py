@@ -2,14 +2,12 @@
 
 A remote catalog names its licence by id (CKAN ``license_id``), by URL (CKAN
 ``license_url``, DCAT ``license``) or by title. Only a licence abierto's registry lists is
-kept — by its id, its URL, or what the census pre-fill's reading (``prefill_vocab``) makes
-of the words; anything else (a generic ``cc-by`` with no version, ``other-open``) is left
+kept — as the census pre-fill's reading (``prefill_vocab.read_license``) of the id, URL or
+words makes it; anything else (a generic ``cc-by`` with no version, ``other-open``) is left
 unset for a person to decide, never guessed.
 """
 
 from __future__ import annotations
-
-import re
 
 from abierto.catalog.vocab import LICENSES
 from abierto.census.prefill_vocab import read_license
@@ -26,18 +24,7 @@ def license_id(candidates: list[str]) -> str | None:
 
 
 def _match(value: str) -> str | None:
-    lowered = value.lower()
-    if lowered in UNSPECIFIED:
+    if value.lower() in UNSPECIFIED:
         return None
-    if lowered in LICENSES:
-        return lowered
-    bare = _bare(value)
-    for lic in LICENSES.values():
-        if lic.url and _bare(lic.url) == bare:
-            return lic.id
     reading = read_license(value)
     return reading.id if reading.id in LICENSES else None
-
-
-def _bare(url: str) -> str:
-    return re.sub(r"^https?://(www\.)?", "", url.strip().lower()).rstrip("/")
