@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from abierto.harvest.service import run_harvest
-from abierto.jobs.models import Job
+from abierto.jobs.models import jobs_keyed
 from abierto.jobs.registry import handler
 
 if TYPE_CHECKING:
@@ -29,13 +27,8 @@ def enqueue_run(
     context: AppContext, source_id: str, *, full: bool = False, created_by: str | None = None
 ) -> str:
     """The source's queued or running harvest job if there is one, else a new one."""
-    query = (
-        select(Job.id, Job.state)
-        .where(Job.key.like(f"{KEY_PREFIX}{source_id}:%"))
-        .order_by(Job.created_at)
-    )
     with context.db.session() as session:
-        earlier = session.execute(query).all()
+        earlier = jobs_keyed(session, f"{KEY_PREFIX}{source_id}:")
     current = next((job_id for job_id, state in earlier if state in ("queued", "running")), None)
     if current is not None:
         return current

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from abierto.catalog.models import new_id, utcnow
 from abierto.db import Base
@@ -32,3 +32,10 @@ class Job(Base):
     started_at: Mapped[dt.datetime | None]
     heartbeat_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
+
+
+def jobs_keyed(session: Session, prefix: str) -> list[tuple[str, str]]:
+    """(id, state) of the jobs whose key starts with ``prefix``, oldest first: the runs of
+    one thing (an upload's publishes, a source's harvests), keyed ``<prefix><number>``."""
+    query = select(Job.id, Job.state).where(Job.key.like(f"{prefix}%")).order_by(Job.created_at)
+    return [(job_id, state) for job_id, state in session.execute(query)]

@@ -27,7 +27,7 @@ from abierto.catalog.editing import Metadata
 from abierto.ingest import staging
 from abierto.ingest.staging import StagedUpload
 from abierto.ingest.tasks import INSPECT_KIND, JOB_KIND, may_publish, metadata_to_json
-from abierto.jobs.models import Job
+from abierto.jobs.models import Job, jobs_keyed
 from abierto.web.auth import ActorDep
 from abierto.web.deps import ContextDep
 from abierto.web.edit_views import forbidden, local_url, redirect, to_login
@@ -148,13 +148,8 @@ def enqueue(
 
 def _jobs_of(context: AppContext, upload_id: str) -> list[tuple[str, str]]:
     """(id, state) of the publish jobs of one staged upload, oldest first."""
-    query = (
-        select(Job.id, Job.state)
-        .where(Job.key.like(f"{KEY_PREFIX}{upload_id}:%"))
-        .order_by(Job.created_at)
-    )
     with context.db.session() as session:
-        return [(job_id, state) for job_id, state in session.execute(query)]
+        return jobs_keyed(session, f"{KEY_PREFIX}{upload_id}:")
 
 
 # -- the status page --------------------------------------------------------------------
