@@ -42,7 +42,6 @@ __all__ = ["QueryBusy", "QueryEngine", "QueryTimeout", "RowsResult", "engine_for
 QUERY_SECONDS = 10.0  # settings.query_timeout_s overrides
 EXPORT_SECONDS = 600.0  # whole-table exports; settings.export_timeout_s overrides
 WAIT_SECONDS = 10.0  # how long a query waits for a free slot before "busy"
-ROWS_CACHE_MB = 128  # decoded row groups kept per process; settings.rows_cache_mb overrides
 MB = 1024 * 1024
 
 
@@ -71,8 +70,7 @@ class QueryEngine:
         self._export_slots = threading.BoundedSemaphore(max(1, size // 2))
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
-        cache_mb = int(getattr(settings, "rows_cache_mb", ROWS_CACHE_MB))
-        self.row_groups = RowGroupCache(cache_mb * MB, self.slot)
+        self.row_groups = RowGroupCache(settings.rows_cache_mb * MB, self.slot)
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         with self._lock:
@@ -189,7 +187,7 @@ def engine_for(settings: Settings | QueryEngine) -> QueryEngine:
         settings.query_memory_mb,
         settings.duckdb_threads,
         getattr(settings, "query_timeout_s", None),
-        getattr(settings, "rows_cache_mb", None),
+        settings.rows_cache_mb,
     )
     with _engines_lock:
         engine = _engines.get(key)

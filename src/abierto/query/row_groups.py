@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from abierto.lru import Lru
+
 FileKey = tuple[str, int, int]  # path, size, modification time (ns)
 FOOTERS = 256  # files whose footer (row group layout) is kept
 
@@ -72,7 +74,7 @@ class RowGroupCache:
         self._slot = slot
         self._lock = threading.Lock()
         self._groups: OrderedDict[tuple[FileKey, int], pa.Table] = OrderedDict()
-        self._footers: OrderedDict[FileKey, Layout] = OrderedDict()
+        self._footers: Lru[Layout] = Lru(FOOTERS)
         self.bytes = 0
         self.hits = 0
         self.misses = 0
@@ -92,17 +94,7 @@ class RowGroupCache:
         return parts[0] if len(parts) == 1 else pa.concat_tables(parts)
 
     def _footer(self, key: FileKey) -> Layout:
-        with self._lock:
-            layout = self._footers.get(key)
-            if layout is not None:
-                self._footers.move_to_end(key)
-                return layout
-        layout = _layout(key[0])
-        with self._lock:
-            self._footers[key] = layout
-            while len(self._footers) > FOOTERS:
-                self._footers.popitem(last=False)
-        return layout
+        return self._footers.get_or_make(key, lambda: _layout(key[0]))
 
     def _group(self, key: FileKey, layout: Layout, index: int) -> pa.Table:
         with self._lock:

@@ -15,7 +15,6 @@ makes them unreachable rather than wrong.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
@@ -24,6 +23,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from abierto.catalog.models import Dataset, Organization, Tag, Theme, dataset_tag, dataset_theme
+from abierto.lru import Lru
 from abierto.search.facets import quality_band
 from abierto.search.models import DatasetFormat
 
@@ -39,25 +39,6 @@ MULTI = {
     "tag": (dataset_tag.c.dataset_id, dataset_tag.c.tag_id),
     "format": (DatasetFormat.dataset_id, DatasetFormat.format),
 }
-
-
-class _Lru:
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.entries: OrderedDict[Hashable, object] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get_or_make(self, key: Hashable, make: Callable[[], object]) -> object:
-        with self.lock:
-            if key in self.entries:
-                self.entries.move_to_end(key)
-                return self.entries[key]
-        value = make()
-        with self.lock:
-            self.entries[key] = value
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +96,8 @@ class Snapshot:
         titles = [(r[2] or "", r[1]) for r in rows]
         self.by_name = np.array(sorted(range(self.size), key=titles.__getitem__), dtype=np.int64)
         self.public_keys = _public_keys(session)
-        self._visible = _Lru(64)
-        self._matches = _Lru(64)
+        self._visible: Lru[np.ndarray] = Lru(64)
+        self._matches: Lru[Match] = Lru(64)
 
     def _encode(self, facet: str, raw: list[str | None]) -> np.ndarray:
         codes = self.codes.setdefault(facet, {})
@@ -147,7 +128,7 @@ class Snapshot:
             ids = session.scalars(select(Dataset.id).where(condition))
             return self.mask_of([self.position[i] for i in ids if i in self.position])
 
-        return self._visible.get_or_make(key, make)  # type: ignore[return-value]
+        return self._visible.get_or_make(key, make)
 
     def match(self, words: tuple[str, ...], run: Callable[[], list[tuple[str, float]]]) -> Match:
         """The datasets the words match, with their rank (``run`` asks the text index)."""
@@ -159,7 +140,7 @@ class Snapshot:
             rank[positions] = np.fromiter((float(r) for _, r in found), dtype=float)
             return Match(positions, rank)
 
-        return self._matches.get_or_make(words, make)  # type: ignore[return-value]
+        return self._matches.get_or_make(words, make)
 
     def filter_mask(self, facet: str, public_values: list[str]) -> np.ndarray:
         """Datasets having any of the values (a facet's values are OR'ed)."""

@@ -8,8 +8,6 @@ Pages, the API and downloads all go through these functions.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, bindparam, func, select
@@ -17,6 +15,7 @@ from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
 from abierto.accounts.permissions import Actor, readable_datasets
 from abierto.catalog.models import Dataset, Release, Resource
+from abierto.lru import Lru
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,12 +123,8 @@ class TableRelease:
     public: bool
 
 
-RELEASES_KEPT = 1024
-_releases: OrderedDict[tuple[str, str], Release] = OrderedDict()
-_releases_lock = threading.Lock()
-STATEMENTS_KEPT = 256
-_statements: OrderedDict[tuple[str, str], Select] = OrderedDict()
-_statements_lock = threading.Lock()
+_releases: Lru[Release] = Lru(1024)
+_statements: Lru[Select] = Lru(256)
 
 
 def find_release(
@@ -166,25 +161,18 @@ def _statement(actor: Actor, by: str) -> Select:
     """The lookup ``by`` name, number or id under ``actor``'s read rule, built once per actor
     (keyed on every field of it, as ``repr`` shows them) and reused: building and keying a
     statement cost more than running it."""
-    key = (by, repr(actor))
-    with _statements_lock:
-        statement = _statements.get(key)
-        if statement is not None:
-            _statements.move_to_end(key)
-            return statement
-    statement = (
-        select(Release.id, Dataset.slug, Resource.name, Dataset.private, Dataset.state)
-        .join(Resource, Release.resource_id == Resource.id)
-        .join(Dataset, Resource.dataset_id == Dataset.id)
-        .where(*_BY[by], readable_datasets(actor))
-        .order_by(Release.number.desc())
-        .limit(1)
-    )
-    with _statements_lock:
-        _statements[key] = statement
-        while len(_statements) > STATEMENTS_KEPT:
-            _statements.popitem(last=False)
-    return statement
+
+    def make() -> Select:
+        return (
+            select(Release.id, Dataset.slug, Resource.name, Dataset.private, Dataset.state)
+            .join(Resource, Release.resource_id == Resource.id)
+            .join(Dataset, Resource.dataset_id == Dataset.id)
+            .where(*_BY[by], readable_datasets(actor))
+            .order_by(Release.number.desc())
+            .limit(1)
+        )
+
+    return _statements.get_or_make((by, repr(actor)), make)
 
 
 def _table(session: Session, query: Select, params: dict[str, object]) -> TableRelease | None:
@@ -198,20 +186,14 @@ def _table(session: Session, query: Select, params: dict[str, object]) -> TableR
 
 def _release(session: Session, release_id: str) -> Release:
     """The release row ``release_id`` (which exists), from the process's copy when there."""
-    key = (str(session.get_bind().url), release_id)
-    with _releases_lock:
-        release = _releases.get(key)
-        if release is not None:
-            _releases.move_to_end(key)
-            return release
-    release = session.get(Release, release_id, options=[defer(c) for c in _HEAVY])
-    assert release is not None
-    session.expunge(release)  # detached: read-only, shared by every thread
-    with _releases_lock:
-        _releases[key] = release
-        while len(_releases) > RELEASES_KEPT:
-            _releases.popitem(last=False)
-    return release
+
+    def make() -> Release:
+        release = session.get(Release, release_id, options=[defer(c) for c in _HEAVY])
+        assert release is not None
+        session.expunge(release)  # detached: read-only, shared by every thread
+        return release
+
+    return _releases.get_or_make((str(session.get_bind().url), release_id), make)
 
 
 # Never needed to serve rows or files; loaded only if read (never, once detached).
